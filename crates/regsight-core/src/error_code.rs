@@ -1,0 +1,70 @@
+//! Stable, machine-readable error codes shared by every error type in the workspace.
+
+use std::fmt;
+
+/// A stable code that JS callers can switch on; every core error maps to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The image reference could not be parsed.
+    InvalidReference,
+    /// The registry wants credentials (or better ones).
+    Unauthorized,
+    /// The registry refused access to the resource.
+    Denied,
+    /// The repository does not exist.
+    NameUnknown,
+    /// The manifest (tag or digest) does not exist.
+    ManifestUnknown,
+    /// The blob does not exist.
+    BlobUnknown,
+    /// The registry rate-limits us.
+    TooManyRequests,
+    /// A bare network failure, most likely CORS.
+    Network,
+    /// Bytes did not hash to the digest they were announced with.
+    DigestMismatch,
+    /// Bytes were longer or shorter than announced.
+    SizeMismatch,
+    /// A safety limit (size, ratio, count) was exceeded.
+    LimitExceeded,
+    /// Something we understand but do not support (schema1 verification, unknown compression...).
+    Unsupported,
+    /// The operation was cancelled.
+    Aborted,
+    /// A document from the registry (manifest, config, challenge, token...) is malformed.
+    InvalidResponse,
+    /// A compressed or archived stream is corrupt or truncated.
+    CorruptStream,
+    /// Anything else the registry reported.
+    Registry,
+}
+
+impl ErrorCode {
+    /// The SCREAMING_SNAKE_CASE name exposed to JavaScript.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidReference => "INVALID_REFERENCE",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::Denied => "DENIED",
+            Self::NameUnknown => "NAME_UNKNOWN",
+            Self::ManifestUnknown => "MANIFEST_UNKNOWN",
+            Self::BlobUnknown => "BLOB_UNKNOWN",
+            Self::TooManyRequests => "TOOMANYREQUESTS",
+            Self::Network => "NETWORK",
+            Self::DigestMismatch => "DIGEST_MISMATCH",
+            Self::SizeMismatch => "SIZE_MISMATCH",
+            Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::Unsupported => "UNSUPPORTED",
+            Self::Aborted => "ABORTED",
+            Self::InvalidResponse => "INVALID_RESPONSE",
+            Self::CorruptStream => "CORRUPT_STREAM",
+            Self::Registry => "REGISTRY_ERROR",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,3 @@
+//! The regsight page (placeholder until the UI issue lands).
+
+fn main() {}
