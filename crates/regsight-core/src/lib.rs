@@ -3,9 +3,15 @@
 //! The contract (see `ARCHITECTURE.md`): this crate never performs I/O and never reads a clock.
 //! Callers pass bytes, responses and `now` in; requests, reports and deadlines come out.
 
+pub mod auth;
 pub mod digest;
+pub mod endpoint;
 pub mod error_code;
 pub mod media_type;
+pub mod model;
+pub mod platform;
+pub mod reference;
+pub mod verify;
 
 pub use digest::{Algorithm, Digest, DigestError, Hasher};
 pub use error_code::ErrorCode;
