@@ -1,0 +1,211 @@
+//! The rig's token server: Docker token auth (`GET realm?service=&scope=&account=`) issuing ES256
+//! JWTs that distribution 2.8 accepts.
+//!
+//! Policy: anyone may pull `public/*`; a known user (Basic credentials) may pull `public/*` and
+//! `private/*` and list the catalog; a wrong password is a 401. The user `stale` gets every other token
+//! already expired, so clients can be tested on refreshing after `invalid_token`.
+//!
+//! Usage: `regsight-tokend CONFIG.json` (written by `cargo xtask rig up`).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use regsight_rig::jwt::TokenSigner;
+use serde::Deserialize;
+use tiny_http::{Header, Method, Request, Response, Server};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Config {
+    listen: String,
+    issuer: String,
+    service: String,
+    key_file: String,
+    expires_in: u64,
+    users: Vec<regsight_rig::info::User>,
+}
+
+struct TokenServer {
+    config: Config,
+    signer: TokenSigner,
+    issued: AtomicU64,
+}
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: regsight-tokend CONFIG.json");
+        std::process::exit(2);
+    };
+    if let Err(e) = serve(&path) {
+        eprintln!("regsight-tokend: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn serve(config_path: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let config: Config = serde_json::from_str(&std::fs::read_to_string(config_path)?)?;
+    let signer = TokenSigner::from_pkcs8_pem(&std::fs::read_to_string(&config.key_file)?)?;
+    let server = Server::http(&config.listen).map_err(|e| format!("listen {}: {e}", config.listen))?;
+    println!("regsight-tokend listening on {} (kid {})", config.listen, signer.kid());
+    let state = TokenServer { config, signer, issued: AtomicU64::new(0) };
+    for request in server.incoming_requests() {
+        let (status, body) = state.answer(&request);
+        println!("{} {} -> {status}", request.method(), request.url());
+        let content_type = Header::from_bytes("Content-Type", "application/json").ok();
+        let mut response = Response::from_string(body).with_status_code(status);
+        if let Some(header) = content_type {
+            response = response.with_header(header);
+        }
+        if let Err(e) = request.respond(response) {
+            eprintln!("respond: {e}");
+        }
+    }
+    Ok(())
+}
+
+impl TokenServer {
+    fn answer(&self, request: &Request) -> (u16, String) {
+        if *request.method() != Method::Get {
+            return error(405, "UNSUPPORTED", "only GET is supported");
+        }
+        let query = parse_query(request.url().split_once('?').map(|(_, q)| q).unwrap_or(""));
+        if query.get("service").and_then(|v| v.first()) != Some(&self.config.service) {
+            return error(400, "INVALID_REQUEST", "unknown or missing service");
+        }
+        let account = match self.authenticate(request) {
+            Ok(account) => account,
+            Err(message) => return error(401, "UNAUTHORIZED", message),
+        };
+        let scopes = query.get("scope").cloned().unwrap_or_default();
+        let access: Vec<serde_json::Value> = scopes
+            .iter()
+            .flat_map(|s| s.split(' '))
+            .filter_map(|scope| grant(scope, account.as_deref()))
+            .collect();
+        let now = unix_now();
+        let n = self.issued.fetch_add(1, Ordering::Relaxed);
+        let stale = account.as_deref() == Some("stale") && n % 2 == 0;
+        // A stale token expired well past the registry's 60 s leeway.
+        let exp = if stale { now - 300 } else { now + self.config.expires_in };
+        let claims = serde_json::json!({
+            "iss": self.config.issuer,
+            "sub": account.clone().unwrap_or_default(),
+            "aud": self.config.service,
+            "exp": exp,
+            "nbf": now - 10,
+            "iat": now,
+            "jti": format!("{now}-{n}"),
+            "access": access,
+        });
+        let token = self.signer.sign(&claims);
+        let body = serde_json::json!({
+            "token": token,
+            "access_token": token,
+            "expires_in": self.config.expires_in,
+            "issued_at": rfc3339(now),
+        });
+        (200, body.to_string())
+    }
+
+    /// The authenticated account, `None` for anonymous, or why the credentials are refused.
+    fn authenticate(&self, request: &Request) -> Result<Option<String>, &'static str> {
+        let Some(header) = request.headers().iter().find(|h| h.field.equiv("Authorization")) else {
+            return Ok(None);
+        };
+        let value = header.value.as_str();
+        let encoded = value
+            .strip_prefix("Basic ")
+            .or_else(|| value.strip_prefix("basic "))
+            .ok_or("only Basic credentials are accepted")?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| "malformed Basic credentials")?;
+        let decoded = String::from_utf8(decoded).map_err(|_| "malformed Basic credentials")?;
+        let (username, password) = decoded.split_once(':').ok_or("malformed Basic credentials")?;
+        self.config
+            .users
+            .iter()
+            .find(|u| u.username == username && u.password == password)
+            .map(|u| Some(u.username.clone()))
+            .ok_or("invalid username or password")
+    }
+}
+
+/// The access entry granted for one requested scope, if any.
+fn grant(scope: &str, account: Option<&str>) -> Option<serde_json::Value> {
+    let (kind, rest) = scope.split_once(':')?;
+    let (name, actions) = rest.rsplit_once(':')?;
+    let allowed: &[&str] = match (kind, account) {
+        ("repository", _) if name.starts_with("public/") => &["pull"],
+        ("repository", Some(_)) if name.starts_with("private/") => &["pull"],
+        ("registry", Some(_)) if name == "catalog" => &["*"],
+        _ => &[],
+    };
+    let granted: Vec<&str> = actions.split(',').filter(|a| allowed.contains(a)).collect();
+    (!granted.is_empty())
+        .then(|| serde_json::json!({ "type": kind, "name": name, "actions": granted }))
+}
+
+fn error(status: u16, code: &str, message: &str) -> (u16, String) {
+    let body = serde_json::json!({ "errors": [{ "code": code, "message": message }] });
+    (status, body.to_string())
+}
+
+fn parse_query(query: &str) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        map.entry(percent_decode(key)).or_default().push(percent_decode(value));
+    }
+    map
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (civil-from-days, proleptic Gregorian).
+fn rfc3339(unix: u64) -> String {
+    let days = unix / 86_400;
+    let secs = unix % 86_400;
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}

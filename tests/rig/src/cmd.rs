@@ -1,0 +1,69 @@
+//! Running the external tools the rig relies on, with errors that show what failed.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::{Result, rig_err};
+
+/// Runs a command to completion and returns its stdout; a non-zero exit is an error with stderr.
+pub fn run(cmd: &mut Command) -> Result<Vec<u8>> {
+    let out = output(cmd)?;
+    Ok(out.stdout)
+}
+
+/// Runs a command and returns its whole output; a non-zero exit is an error with stderr.
+pub fn output(cmd: &mut Command) -> Result<Output> {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| rig_err!("cannot run {shown}: {e} (is it installed? `cargo xtask setup`)"))?;
+    if !out.status.success() {
+        return Err(rig_err!(
+            "{shown} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs a shell pipeline with `bash -o pipefail -c` and returns its trimmed stdout.
+pub fn pipeline(script: &str) -> Result<String> {
+    let out = run(Command::new("bash").args(["-o", "pipefail", "-c", script]))?;
+    Ok(String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+/// Quotes a path or string for a POSIX shell.
+pub fn sh_quote(s: impl AsRef<std::ffi::OsStr>) -> String {
+    let s = s.as_ref().to_string_lossy();
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `sha256:<hex>` of a file, computed by coreutils `sha256sum` (independent of our code).
+pub fn sha256sum_file(path: &Path) -> Result<String> {
+    sha256sum_of(&format!("cat {}", sh_quote(path)))
+}
+
+/// `sha256:<hex>` of what a shell command writes to stdout, computed by `sha256sum`.
+pub fn sha256sum_of(producer: &str) -> Result<String> {
+    let line = pipeline(&format!("{producer} | sha256sum"))?;
+    let hex = line.split_whitespace().next().unwrap_or_default();
+    if hex.len() != 64 {
+        return Err(rig_err!("sha256sum printed {line:?} for `{producer}`"));
+    }
+    Ok(format!("sha256:{hex}"))
+}
+
+/// Byte count of what a shell command writes to stdout, counted by `wc -c`.
+pub fn byte_count_of(producer: &str) -> Result<u64> {
+    let line = pipeline(&format!("{producer} | wc -c"))?;
+    line.parse().map_err(|_| rig_err!("wc -c printed {line:?} for `{producer}`"))
+}
+
+/// True when `name` is an executable on PATH.
+pub fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+        .unwrap_or(false)
+}

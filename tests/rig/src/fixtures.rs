@@ -1,0 +1,823 @@
+//! Fixture images: built deterministically into OCI layouts, pushed to the open registry with
+//! skopeo (curl only for what skopeo refuses to push), broken on purpose where asked, and described
+//! by ground truth computed with `sha256sum`, `wc -c`, `gzip -dc` and `zstd -dc`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use crate::cmd::{self, sh_quote};
+use crate::info::{BlobTruth, Expectation, Fixture, ImageTruth, LayerTruth};
+use crate::{Result, rig_err};
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const OCI_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+const OCI_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+const OCI_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// Every file in every layer carries this modification time (2024-01-01T00:00:00Z).
+const EPOCH: u64 = 1_704_067_200;
+const CREATED: &str = "2024-01-01T00:00:00Z";
+
+/// Where fixtures are built and pushed.
+pub struct Builder {
+    build: PathBuf,
+    storage: PathBuf,
+    /// `host:port` of the open registry.
+    host: String,
+}
+
+/// How a layer's tar is compressed.
+#[derive(Clone, Copy)]
+enum Packing {
+    Gzip,
+    /// Three gzip members concatenated, as some tools write.
+    GzipMembers,
+    Zstd,
+    Plain,
+}
+
+/// A built layer blob inside a layout.
+#[derive(Clone)]
+struct Layer {
+    media_type: &'static str,
+    digest: String,
+    size: u64,
+    diff_id: String,
+}
+
+/// One entry of a layer's file tree.
+enum Entry {
+    Dir(&'static str),
+    File(String, Vec<u8>),
+    Symlink(&'static str, &'static str),
+    Hardlink(&'static str, &'static str),
+}
+
+/// A deterministic pseudo-random generator (xorshift64*), so fixtures are identical on every machine.
+struct Noise(u64);
+
+impl Noise {
+    fn new(seed: &str) -> Self {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for b in seed.bytes() {
+            state = (state ^ u64::from(b)).wrapping_mul(0x100_0000_01B3);
+        }
+        Self(state | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Text made of words, compressible like real configuration and source files.
+    fn text(&mut self, len: usize) -> Vec<u8> {
+        const WORDS: &[&str] = &[
+            "registry", "manifest", "layer", "digest", "config", "tar", "gzip", "image", "verify",
+            "python", "alpine", "library", "index", "platform", "amd64", "arm64", "token", "realm",
+            "blob", "sha256", "the", "a", "of", "to", "and", "in", "is", "=", "{", "}", "fn", "let",
+        ];
+        let mut out = Vec::with_capacity(len + 16);
+        while out.len() < len {
+            let word = WORDS[(self.next() % WORDS.len() as u64) as usize];
+            out.extend_from_slice(word.as_bytes());
+            out.push(if self.next() % 9 == 0 { b'\n' } else { b' ' });
+        }
+        out.truncate(len);
+        out
+    }
+
+    /// Incompressible bytes, like binaries and already-compressed files.
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| (self.next() >> 56) as u8).collect()
+    }
+}
+
+impl Builder {
+    /// A builder writing under `build`, pushing to the open registry at `host` backed by `storage`.
+    pub fn new(build: &Path, storage: &Path, host: &str) -> Self {
+        Self { build: build.to_path_buf(), storage: storage.to_path_buf(), host: host.to_owned() }
+    }
+
+    /// Builds, pushes and describes every fixture.
+    pub fn build_all(&self) -> Result<Vec<Fixture>> {
+        fs::create_dir_all(&self.build)?;
+        Ok(vec![
+            self.docker_v2()?,
+            self.oci_gzip()?,
+            self.oci_mixed()?,
+            self.multiarch()?,
+            self.multiarch_docker()?,
+            self.multimember()?,
+            self.many_tags()?,
+            self.broken_blob()?,
+            self.broken_diff_id()?,
+            self.broken_size()?,
+        ])
+    }
+
+    fn docker_v2(&self) -> Result<Fixture> {
+        let name = "docker-v2";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let base = self.layer(name, "base", base_tree(&mut noise), Packing::Gzip, false)?;
+        let app = self.layer(name, "app", app_tree(&mut noise), Packing::Gzip, false)?;
+        let extra = self.layer(name, "extra", whiteout_tree(&mut noise), Packing::Gzip, true)?;
+        let history = json!([
+            {"created": CREATED, "created_by": "/bin/sh -c #(nop) ADD file:base in / "},
+            {"created": CREATED, "created_by": "/bin/sh -c #(nop)  ENV LANG=C.UTF-8", "empty_layer": true},
+            {"created": CREATED, "created_by": "/bin/sh -c #(nop) COPY dir:app in /srv/app "},
+            {"created": CREATED, "created_by": "/bin/sh -c rm -rf /etc/old && touch /var/cache/new"},
+            {"created": CREATED, "created_by": "/bin/sh -c #(nop)  CMD [\"/srv/app/run.sh\"]", "empty_layer": true}
+        ]);
+        let layers = [base, app, extra];
+        let manifest = self.image(&layout, &layers, ("linux", "amd64", None), history, None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", Some("v2s2"))?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, "Docker schema2 image: 3 gzip layers (one GNU-format tar with long names and whiteouts), empty_layer history", "v1", vec![], ok())
+    }
+
+    fn oci_gzip(&self) -> Result<Fixture> {
+        let name = "oci-gzip";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let base = self.layer(name, "base", base_tree(&mut noise), Packing::Gzip, false)?;
+        let app = self.layer(name, "app", app_tree(&mut noise), Packing::Gzip, false)?;
+        let manifest = self.image(&layout, &[base, app], ("linux", "amd64", None), history(2), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, "OCI image with two gzip layers", "v1", vec![], ok())
+    }
+
+    fn oci_mixed(&self) -> Result<Fixture> {
+        let name = "oci-mixed";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let zstd = self.layer(name, "zstd", base_tree(&mut noise), Packing::Zstd, false)?;
+        let plain = self.layer(name, "plain", app_tree(&mut noise), Packing::Plain, false)?;
+        let manifest = self.image(&layout, &[zstd, plain], ("linux", "amd64", None), history(2), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, "OCI image with one zstd layer and one uncompressed tar layer", "v1", vec![], ok())
+    }
+
+    /// The three platform images shared by both multi-arch fixtures, written into `layout`.
+    fn platform_images(&self, name: &str, layout: &Layout) -> Result<Vec<(Value, Value)>> {
+        let mut noise = Noise::new(name);
+        let base = self.layer(name, "base", base_tree(&mut noise), Packing::Gzip, false)?;
+        let mut out = Vec::new();
+        for (arch, variant) in [("amd64", None), ("arm64", Some("v8")), ("arm", Some("v7"))] {
+            let tree = vec![
+                Entry::Dir("usr"),
+                Entry::Dir("usr/bin"),
+                Entry::File(format!("usr/bin/hello-{arch}"), noise.bytes(20_000)),
+            ];
+            let own = self.layer(name, &format!("own-{arch}"), tree, Packing::Gzip, false)?;
+            let manifest =
+                self.image(layout, &[base.clone(), own], ("linux", arch, variant), history(2), None)?;
+            let mut platform = json!({"os": "linux", "architecture": arch});
+            if let Some(v) = variant {
+                platform["variant"] = json!(v);
+            }
+            out.push((manifest, platform));
+        }
+        Ok(out)
+    }
+
+    fn multiarch(&self) -> Result<Fixture> {
+        let name = "multiarch";
+        let layout = self.layout(name)?;
+        let images = self.platform_images(name, &layout)?;
+        let manifests: Vec<Value> = images
+            .into_iter()
+            .map(|(mut m, p)| {
+                m["platform"] = p;
+                m
+            })
+            .collect();
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+        let index = layout.add_json(OCI_INDEX, &index)?;
+        layout.tag("v1", &index)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, "OCI index: linux/amd64, linux/arm64/v8, linux/arm/v7", "v1", vec![], ok())
+    }
+
+    fn multiarch_docker(&self) -> Result<Fixture> {
+        let name = "multiarch-docker";
+        let layout = self.layout(name)?;
+        let images = self.platform_images(name, &layout)?;
+        let mut manifests = Vec::new();
+        let mut blobs = Vec::new();
+        for (manifest, platform) in images {
+            let arch = platform["architecture"].as_str().unwrap_or("unknown").to_owned();
+            let tag = format!("v1-{arch}");
+            layout.tag(&tag, &manifest)?;
+            // skopeo converts each image to Docker schema2; the list is then written to match.
+            self.skopeo_push(&layout, &tag, name, &tag, Some("v2s2"))?;
+            let raw = self.raw_manifest(&format!("public/{name}"), &tag)?;
+            let parsed: Value = serde_json::from_slice(&raw)?;
+            blobs.push(json_str(&parsed["config"]["digest"])?);
+            for layer in parsed["layers"].as_array().into_iter().flatten() {
+                blobs.push(json_str(&layer["digest"])?);
+            }
+            manifests.push(json!({
+                "mediaType": DOCKER_MANIFEST,
+                "size": raw.len(),
+                "digest": sha256_hex(&raw),
+                "platform": platform,
+            }));
+            for repo in [format!("private/{name}")] {
+                self.put_manifest(&repo, &tag, DOCKER_MANIFEST, &raw, &blobs, &format!("public/{name}"))?;
+            }
+        }
+        let list = json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": manifests});
+        let list = serde_json::to_vec_pretty(&list)?;
+        for repo in [format!("public/{name}"), format!("private/{name}")] {
+            self.put_manifest(&repo, "v1", DOCKER_LIST, &list, &[], &format!("public/{name}"))?;
+        }
+        let tags = vec!["v1".into(), "v1-amd64".into(), "v1-arm".into(), "v1-arm64".into()];
+        self.describe(name, "Docker manifest list: linux/amd64, linux/arm64/v8, linux/arm/v7", "v1", tags, ok())
+    }
+
+    fn multimember(&self) -> Result<Fixture> {
+        let name = "multimember";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let layer = self.layer(name, "members", app_tree(&mut noise), Packing::GzipMembers, false)?;
+        let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, "OCI image whose layer is three concatenated gzip members", "v1", vec![], ok())
+    }
+
+    fn many_tags(&self) -> Result<Fixture> {
+        let name = "many-tags";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let layer = self.layer(
+            name,
+            "tiny",
+            vec![Entry::File("VERSION".into(), noise.text(64))],
+            Packing::Gzip,
+            false,
+        )?;
+        let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
+        layout.tag("latest", &manifest)?;
+        self.skopeo_push(&layout, "latest", name, "latest", None)?;
+        let raw = self.raw_manifest(&format!("public/{name}"), "latest")?;
+        let mut tags = vec!["latest".to_owned()];
+        for major in 0..4 {
+            for minor in 0..10 {
+                for patch in 0..8 {
+                    tags.push(format!("{major}.{minor}.{patch}"));
+                }
+            }
+        }
+        tags.extend(["1.10.0-rc.1", "1.10.0", "2.0.0-beta", "stable", "edge"].map(String::from));
+        for tag in &tags[1..] {
+            self.put_manifest(&format!("public/{name}"), tag, OCI_MANIFEST, &raw, &[], "")?;
+        }
+        self.copy_to_private(name, "latest")?;
+        self.describe(name, "a repository with 326 tags (semver-like and words) on one image", "latest", tags, ok())
+    }
+
+    fn broken_blob(&self) -> Result<Fixture> {
+        let name = "broken-blob";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let first = self.layer(name, "first", app_tree(&mut noise), Packing::Gzip, false)?;
+        let second = self.layer(name, "second", base_tree(&mut noise), Packing::Gzip, false)?;
+        let victim = second.digest.clone();
+        let manifest = self.image(&layout, &[first, second], ("linux", "amd64", None), history(2), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        // Change the gzip header's MTIME in storage: same size, still valid gzip, same diff_id,
+        // but the blob no longer hashes to its digest.
+        let hex = victim.trim_start_matches("sha256:");
+        let data = self.storage.join(format!("docker/registry/v2/blobs/sha256/{}/{hex}/data", &hex[..2]));
+        let mut bytes = fs::read(&data)?;
+        if bytes.len() < 8 {
+            return Err(rig_err!("stored blob {} is too short to alter", data.display()));
+        }
+        bytes[4] ^= 0x5a;
+        fs::write(&data, bytes)?;
+        self.describe(name, "layer 1's bytes altered in the registry's storage after the push", "v1", vec![], broken(1, "digest"))
+    }
+
+    fn broken_diff_id(&self) -> Result<Fixture> {
+        let name = "broken-diffid";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let first = self.layer(name, "first", app_tree(&mut noise), Packing::Gzip, false)?;
+        let second = self.layer(name, "second", base_tree(&mut noise), Packing::Gzip, false)?;
+        let wrong = format!("sha256:{}", sha256_hex(b"not the layer").trim_start_matches("sha256:"));
+        let manifest = self.image(
+            &layout,
+            &[first, second],
+            ("linux", "amd64", None),
+            history(2),
+            Some((0, wrong)),
+        )?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, "config rootfs.diff_ids[0] names the wrong value", "v1", vec![], broken(0, "diff_id"))
+    }
+
+    fn broken_size(&self) -> Result<Fixture> {
+        let name = "broken-size";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let first = self.layer(name, "first", app_tree(&mut noise), Packing::Gzip, false)?;
+        let second = self.layer(name, "second", base_tree(&mut noise), Packing::Gzip, false)?;
+        let manifest = self.image(&layout, &[first, second], ("linux", "amd64", None), history(2), None)?;
+        // skopeo refuses a manifest whose sizes lie, so the blobs and the manifest go up with curl.
+        let raw = layout.read_blob(&json_str(&manifest["digest"])?)?;
+        let mut parsed: Value = serde_json::from_slice(&raw)?;
+        let mut blobs = vec![json_str(&parsed["config"]["digest"])?];
+        for layer in parsed["layers"].as_array().into_iter().flatten() {
+            blobs.push(json_str(&layer["digest"])?);
+        }
+        let real = parsed["layers"][1]["size"].as_u64().unwrap_or_default();
+        parsed["layers"][1]["size"] = json!(real + 1000);
+        let lying = serde_json::to_vec_pretty(&parsed)?;
+        for repo in [format!("public/{name}"), format!("private/{name}")] {
+            for digest in &blobs {
+                self.upload_blob(&repo, &layout.blob_path(digest))?;
+            }
+            self.put_manifest(&repo, "v1", OCI_MANIFEST, &lying, &[], "")?;
+        }
+        self.describe(name, "manifest claims layer 1 is 1000 bytes longer than it is", "v1", vec![], broken(1, "size"))
+    }
+
+    fn layout(&self, name: &str) -> Result<Layout> {
+        Layout::create(&self.build.join(name).join("layout"))
+    }
+
+    /// Materializes `tree`, tars it (GNU or PAX format), packs it and stores it in the layout.
+    fn layer(&self, fixture: &str, name: &str, tree: Vec<Entry>, packing: Packing, gnu: bool) -> Result<Layer> {
+        let dir = self.build.join(fixture).join("trees").join(name);
+        if dir.exists() {
+            fs::remove_dir_all(&dir)?;
+        }
+        fs::create_dir_all(&dir)?;
+        let mut top: Vec<String> = Vec::new();
+        for entry in &tree {
+            let path = match entry {
+                Entry::Dir(p) | Entry::Symlink(p, _) | Entry::Hardlink(p, _) => p.to_string(),
+                Entry::File(p, _) => p.clone(),
+            };
+            let first = path.split('/').next().unwrap_or_default().to_owned();
+            if !top.contains(&first) {
+                top.push(first);
+            }
+            let full = dir.join(&path);
+            if let Some(parent) = full.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            match entry {
+                Entry::Dir(_) => fs::create_dir_all(&full)?,
+                Entry::File(_, bytes) => fs::write(&full, bytes)?,
+                Entry::Symlink(_, target) => std::os::unix::fs::symlink(target, &full)?,
+                Entry::Hardlink(_, target) => fs::hard_link(dir.join(target), &full)?,
+            }
+        }
+        top.sort();
+        let tar = self.build.join(fixture).join(format!("{name}.tar"));
+        let mut tar_cmd = Command::new("tar");
+        tar_cmd
+            .arg("--create")
+            .arg(format!("--file={}", tar.display()))
+            .arg(format!("--directory={}", dir.display()))
+            .args(["--sort=name", "--owner=0", "--group=0", "--numeric-owner"])
+            .arg(format!("--mtime=@{EPOCH}"))
+            .arg("--mode=u+rw,go+r,go-w");
+        if gnu {
+            tar_cmd.arg("--format=gnu");
+        } else {
+            tar_cmd
+                .arg("--format=posix")
+                .arg("--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime");
+        }
+        tar_cmd.args(&top);
+        cmd::run(&mut tar_cmd)?;
+        let packed = self.build.join(fixture).join(format!("{name}.blob"));
+        let (t, p) = (sh_quote(&tar), sh_quote(&packed));
+        let media_type = match packing {
+            Packing::Gzip => {
+                cmd::pipeline(&format!("gzip -n -6 -c {t} > {p}"))?;
+                OCI_GZIP
+            }
+            Packing::GzipMembers => {
+                let len = fs::metadata(&tar)?.len();
+                let (a, b) = (len / 3, len / 3 * 2);
+                cmd::pipeline(&format!(
+                    "{{ head -c {a} {t} | gzip -n -6; head -c {b} {t} | tail -c +{} | gzip -n -1; tail -c +{} {t} | gzip -n -9; }} > {p}",
+                    a + 1,
+                    b + 1
+                ))?;
+                OCI_GZIP
+            }
+            Packing::Zstd => {
+                cmd::pipeline(&format!("zstd -q -3 --no-check -c {t} > {p}"))?;
+                OCI_ZSTD
+            }
+            Packing::Plain => {
+                fs::copy(&tar, &packed)?;
+                OCI_TAR
+            }
+        };
+        let diff_id = sha256_hex(&fs::read(&tar)?);
+        let bytes = fs::read(&packed)?;
+        let layout = Layout { dir: self.build.join(fixture).join("layout") };
+        let (digest, size) = layout.add_blob(&bytes)?;
+        Ok(Layer { media_type, digest, size, diff_id })
+    }
+
+    /// Writes a config and an OCI manifest for `layers`; returns the manifest's descriptor.
+    fn image(
+        &self,
+        layout: &Layout,
+        layers: &[Layer],
+        (os, arch, variant): (&str, &str, Option<&str>),
+        history: Value,
+        wrong_diff_id: Option<(usize, String)>,
+    ) -> Result<Value> {
+        let mut diff_ids: Vec<String> = layers.iter().map(|l| l.diff_id.clone()).collect();
+        if let Some((index, wrong)) = wrong_diff_id
+            && let Some(slot) = diff_ids.get_mut(index)
+        {
+            *slot = wrong;
+        }
+        let mut config = json!({
+            "created": CREATED,
+            "architecture": arch,
+            "os": os,
+            "config": {
+                "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"],
+                "Cmd": ["/srv/app/run.sh"],
+                "WorkingDir": "/srv/app",
+                "User": "1000:1000",
+                "ExposedPorts": {"8080/tcp": {}},
+                "Labels": {"org.opencontainers.image.title": "regsight fixture", "org.opencontainers.image.source": "regsight rig"}
+            },
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": history,
+        });
+        if let Some(v) = variant {
+            config["variant"] = json!(v);
+        }
+        let config = layout.add_json(OCI_CONFIG, &config)?;
+        let layers: Vec<Value> = layers
+            .iter()
+            .map(|l| json!({"mediaType": l.media_type, "digest": l.digest, "size": l.size}))
+            .collect();
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config,
+            "layers": layers,
+            "annotations": {"org.opencontainers.image.created": CREATED},
+        });
+        layout.add_json(OCI_MANIFEST, &manifest)
+    }
+
+    fn skopeo_push(&self, layout: &Layout, tag: &str, name: &str, dest_tag: &str, format: Option<&str>) -> Result<()> {
+        let mut c = Command::new("skopeo");
+        c.args(["--insecure-policy", "copy", "--all", "--quiet", "--dest-tls-verify=false"]);
+        if let Some(f) = format {
+            c.args(["--format", f]);
+        }
+        c.arg(format!("oci:{}:{tag}", layout.dir.display()))
+            .arg(format!("docker://{}/public/{name}:{dest_tag}", self.host));
+        cmd::run(&mut c)?;
+        Ok(())
+    }
+
+    /// Copies `public/<name>:<tag>` to `private/<name>:<tag>` registry to registry (bytes preserved).
+    fn copy_to_private(&self, name: &str, tag: &str) -> Result<()> {
+        cmd::run(
+            Command::new("skopeo")
+                .args(["--insecure-policy", "copy", "--all", "--quiet", "--preserve-digests"])
+                .args(["--src-tls-verify=false", "--dest-tls-verify=false"])
+                .arg(format!("docker://{}/public/{name}:{tag}", self.host))
+                .arg(format!("docker://{}/private/{name}:{tag}", self.host)),
+        )?;
+        Ok(())
+    }
+
+    /// The exact manifest bytes the registry serves, read with skopeo.
+    fn raw_manifest(&self, repo: &str, reference: &str) -> Result<Vec<u8>> {
+        let sep = if reference.starts_with("sha256:") { "@" } else { ":" };
+        cmd::run(
+            Command::new("skopeo")
+                .args(["--insecure-policy", "inspect", "--raw", "--tls-verify=false"])
+                .arg(format!("docker://{}/{repo}{sep}{reference}", self.host)),
+        )
+    }
+
+    /// PUTs manifest bytes with curl, first mounting `blobs` from `from` into `repo`.
+    fn put_manifest(&self, repo: &str, tag: &str, media_type: &str, bytes: &[u8], blobs: &[String], from: &str) -> Result<()> {
+        for digest in blobs {
+            let url = format!("http://{}/v2/{repo}/blobs/uploads/?mount={digest}&from={from}", self.host);
+            let code = cmd::pipeline(&format!("curl -s -o /dev/null -w '%{{http_code}}' -X POST {}", sh_quote(&url)))?;
+            if code != "201" {
+                return Err(rig_err!("mounting {digest} from {from} into {repo} answered {code}"));
+            }
+        }
+        let file = self.build.join("manifest-upload.json");
+        fs::write(&file, bytes)?;
+        let url = format!("http://{}/v2/{repo}/manifests/{tag}", self.host);
+        let out = cmd::pipeline(&format!(
+            "curl -s -w '\\n%{{http_code}}' -X PUT -H {} --data-binary @{} {}",
+            sh_quote(format!("Content-Type: {media_type}")),
+            sh_quote(&file),
+            sh_quote(&url)
+        ))?;
+        if !out.ends_with("201") {
+            return Err(rig_err!("PUT {url} answered: {out}"));
+        }
+        Ok(())
+    }
+
+    /// Uploads one blob monolithically with curl (POST, then PUT with the digest).
+    fn upload_blob(&self, repo: &str, path: &Path) -> Result<()> {
+        let digest = sha256_hex(&fs::read(path)?);
+        let start = format!("http://{}/v2/{repo}/blobs/uploads/", self.host);
+        let location = cmd::pipeline(&format!(
+            "curl -s -o /dev/null -w '%{{redirect_url}}' -X POST {}",
+            sh_quote(&start)
+        ))?;
+        let location = if location.is_empty() {
+            // curl prints redirect_url only for 3xx: read the Location header instead.
+            cmd::pipeline(&format!(
+                "curl -s -D - -o /dev/null -X POST {} | tr -d '\\r' | sed -n 's/^[Ll]ocation: //p'",
+                sh_quote(&start)
+            ))?
+        } else {
+            location
+        };
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{sep}digest={digest}");
+        let code = cmd::pipeline(&format!(
+            "curl -s -o /dev/null -w '%{{http_code}}' -X PUT -H 'Content-Type: application/octet-stream' --data-binary @{} {}",
+            sh_quote(path),
+            sh_quote(&url)
+        ))?;
+        if code != "201" {
+            return Err(rig_err!("uploading {} to {repo} answered {code}", path.display()));
+        }
+        Ok(())
+    }
+
+    /// Ground truth for `public/<name>:<tag>`, from what the registry serves, via independent tools.
+    fn describe(&self, name: &str, description: &str, tag: &str, tags: Vec<String>, expect: Expectation) -> Result<Fixture> {
+        let repo = format!("public/{name}");
+        let dir = self.build.join(name).join("truth");
+        fs::create_dir_all(&dir)?;
+        let (top, top_json) = self.manifest_truth(&repo, tag, &dir)?;
+        let mut images = Vec::new();
+        if let Some(children) = top_json["manifests"].as_array() {
+            for child in children {
+                let digest = json_str(&child["digest"])?;
+                let p = &child["platform"];
+                let mut platform = format!("{}/{}", json_str(&p["os"])?, json_str(&p["architecture"])?);
+                if let Some(v) = p["variant"].as_str() {
+                    platform = format!("{platform}/{v}");
+                }
+                let (manifest, json) = self.manifest_truth(&repo, &digest, &dir)?;
+                images.push(self.image_truth(&repo, platform, manifest, &json, &dir)?);
+            }
+        } else {
+            images.push(self.image_truth(&repo, "linux/amd64".into(), top.clone(), &top_json, &dir)?);
+        }
+        let fixture = Fixture {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            repositories: vec![repo, format!("private/{name}")],
+            tag: tag.to_owned(),
+            tags,
+            manifest: top,
+            images,
+            expect,
+        };
+        self_check(&fixture)?;
+        Ok(fixture)
+    }
+
+    fn manifest_truth(&self, repo: &str, reference: &str, dir: &Path) -> Result<(BlobTruth, Value)> {
+        let raw = self.raw_manifest(repo, reference)?;
+        let file = dir.join("manifest");
+        fs::write(&file, &raw)?;
+        let json: Value = serde_json::from_slice(&raw)?;
+        let truth = BlobTruth {
+            media_type: json_str(&json["mediaType"])?,
+            digest: cmd::sha256sum_file(&file)?,
+            size: cmd::byte_count_of(&format!("cat {}", sh_quote(&file)))?,
+        };
+        Ok((truth, json))
+    }
+
+    fn image_truth(&self, repo: &str, platform: String, manifest: BlobTruth, json: &Value, dir: &Path) -> Result<ImageTruth> {
+        let config_digest = json_str(&json["config"]["digest"])?;
+        let config_file = dir.join("config");
+        self.fetch_blob(repo, &config_digest, &config_file)?;
+        let config_json: Value = serde_json::from_slice(&fs::read(&config_file)?)?;
+        let config = BlobTruth {
+            media_type: json_str(&json["config"]["mediaType"])?,
+            digest: cmd::sha256sum_file(&config_file)?,
+            size: fs::metadata(&config_file)?.len(),
+        };
+        let diff_ids = config_json["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default();
+        let mut layers = Vec::new();
+        for (i, layer) in json["layers"].as_array().into_iter().flatten().enumerate() {
+            let media_type = json_str(&layer["mediaType"])?;
+            let claimed_digest = json_str(&layer["digest"])?;
+            let file = dir.join(format!("layer-{i}"));
+            self.fetch_blob(repo, &claimed_digest, &file)?;
+            let quoted = sh_quote(&file);
+            let decompress = if media_type.contains("gzip") {
+                format!("gzip -dc {quoted}")
+            } else if media_type.contains("zstd") {
+                format!("zstd -dc {quoted}")
+            } else {
+                format!("cat {quoted}")
+            };
+            layers.push(LayerTruth {
+                media_type,
+                claimed_digest,
+                claimed_size: layer["size"].as_u64().unwrap_or_default(),
+                claimed_diff_id: diff_ids.get(i).and_then(Value::as_str).unwrap_or_default().to_owned(),
+                digest: cmd::sha256sum_file(&file)?,
+                size: cmd::byte_count_of(&format!("cat {quoted}"))?,
+                diff_id: cmd::sha256sum_of(&decompress)?,
+                uncompressed_size: cmd::byte_count_of(&decompress)?,
+            });
+        }
+        Ok(ImageTruth { platform, manifest, config, layers })
+    }
+
+    /// Downloads a blob as a client would (curl from the open registry).
+    fn fetch_blob(&self, repo: &str, digest: &str, to: &Path) -> Result<()> {
+        let url = format!("http://{}/v2/{repo}/blobs/{digest}", self.host);
+        cmd::run(Command::new("curl").args(["-sfL", "-o"]).arg(to).arg(&url))?;
+        Ok(())
+    }
+}
+
+/// Fails the rig when a fixture is not what it claims to be: good ones must be consistent, broken
+/// ones must be broken exactly where their expectation says.
+fn self_check(fixture: &Fixture) -> Result<()> {
+    for image in &fixture.images {
+        for (i, layer) in image.layers.iter().enumerate() {
+            let checks = [
+                ("digest", layer.digest == layer.claimed_digest),
+                ("size", layer.size == layer.claimed_size),
+                ("diff_id", layer.diff_id == layer.claimed_diff_id),
+            ];
+            for (check, holds) in checks {
+                let should_fail = fixture.expect.failing_layer == Some(i)
+                    && fixture.expect.failing_check.as_deref() == Some(check);
+                if holds == should_fail {
+                    return Err(rig_err!(
+                        "fixture {} layer {i}: {check} check {} but should {}",
+                        fixture.name,
+                        if holds { "holds" } else { "fails" },
+                        if should_fail { "fail" } else { "hold" }
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An OCI image layout being written.
+struct Layout {
+    dir: PathBuf,
+}
+
+impl Layout {
+    fn create(dir: &Path) -> Result<Self> {
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+        fs::create_dir_all(dir.join("blobs").join("sha256"))?;
+        fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        fs::write(dir.join("index.json"), r#"{"schemaVersion":2,"manifests":[]}"#)?;
+        Ok(Self { dir: dir.to_path_buf() })
+    }
+
+    fn blob_path(&self, digest: &str) -> PathBuf {
+        self.dir.join("blobs").join("sha256").join(digest.trim_start_matches("sha256:"))
+    }
+
+    fn add_blob(&self, bytes: &[u8]) -> Result<(String, u64)> {
+        let digest = sha256_hex(bytes);
+        fs::write(self.blob_path(&digest), bytes)?;
+        Ok((digest, bytes.len() as u64))
+    }
+
+    fn read_blob(&self, digest: &str) -> Result<Vec<u8>> {
+        Ok(fs::read(self.blob_path(digest))?)
+    }
+
+    /// Stores a JSON document and returns its descriptor.
+    fn add_json(&self, media_type: &str, doc: &Value) -> Result<Value> {
+        let bytes = serde_json::to_vec_pretty(doc)?;
+        let (digest, size) = self.add_blob(&bytes)?;
+        Ok(json!({"mediaType": media_type, "digest": digest, "size": size}))
+    }
+
+    /// Names a manifest or index in `index.json` so `oci:DIR:<tag>` finds it.
+    fn tag(&self, tag: &str, descriptor: &Value) -> Result<()> {
+        let path = self.dir.join("index.json");
+        let mut index: Value = serde_json::from_slice(&fs::read(&path)?)?;
+        let mut entry = descriptor.clone();
+        entry["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
+        if let Some(list) = index["manifests"].as_array_mut() {
+            list.push(entry);
+        }
+        fs::write(&path, serde_json::to_vec_pretty(&index)?)?;
+        Ok(())
+    }
+}
+
+fn ok() -> Expectation {
+    Expectation { ok: true, failing_layer: None, failing_check: None }
+}
+
+fn broken(layer: usize, check: &str) -> Expectation {
+    Expectation { ok: false, failing_layer: Some(layer), failing_check: Some(check.to_owned()) }
+}
+
+fn history(layers: usize) -> Value {
+    let entries: Vec<Value> = (0..layers)
+        .map(|i| json!({"created": CREATED, "created_by": format!("/bin/sh -c #(nop) ADD layer-{i} /")}))
+        .collect();
+    Value::Array(entries)
+}
+
+fn json_str(v: &Value) -> Result<String> {
+    v.as_str().map(str::to_owned).ok_or_else(|| rig_err!("expected a string, found {v}"))
+}
+
+/// `sha256:<hex>` computed in-process, used only to *build* fixtures (truth uses `sha256sum`).
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// A small root file system: text files, an incompressible binary, a symlink and a hard link.
+fn base_tree(noise: &mut Noise) -> Vec<Entry> {
+    vec![
+        Entry::Dir("bin"),
+        Entry::Dir("etc"),
+        Entry::Dir("usr/share/doc/regsight"),
+        Entry::File("bin/busybox".into(), noise.bytes(150_000)),
+        Entry::Symlink("bin/sh", "busybox"),
+        Entry::Hardlink("bin/ash", "bin/busybox"),
+        Entry::File("etc/os-release".into(), b"NAME=\"regsight fixture\"\nID=fixture\n".to_vec()),
+        Entry::File("etc/old/config".into(), noise.text(2_000)),
+        Entry::File("usr/share/doc/regsight/README".into(), noise.text(60_000)),
+        Entry::File("usr/share/doc/regsight/CHANGES".into(), noise.text(30_000)),
+        Entry::Dir("var/cache"),
+    ]
+}
+
+/// An application layer: mostly text, some data.
+fn app_tree(noise: &mut Noise) -> Vec<Entry> {
+    vec![
+        Entry::Dir("srv/app"),
+        Entry::File("srv/app/run.sh".into(), b"#!/bin/sh\nexec /srv/app/server\n".to_vec()),
+        Entry::File("srv/app/server".into(), noise.bytes(80_000)),
+        Entry::File("srv/app/static/index.html".into(), noise.text(40_000)),
+        Entry::File("srv/app/static/app.js".into(), noise.text(90_000)),
+    ]
+}
+
+/// Deletions and long names: whiteouts, an opaque directory, paths over 100 bytes.
+fn whiteout_tree(noise: &mut Noise) -> Vec<Entry> {
+    let long_dir = "very/deep/directory/structure/that/goes/on/and/on/beyond/the/hundred/byte/limit/of/ustar";
+    vec![
+        Entry::File("etc/.wh.old".into(), Vec::new()),
+        Entry::File("var/cache/.wh..wh..opq".into(), Vec::new()),
+        Entry::File("var/cache/new".into(), noise.text(500)),
+        Entry::File(format!("{long_dir}/a-file-with-a-rather-long-name-as-well.txt"), noise.text(3_000)),
+        Entry::Symlink("srv/latest", "very/deep/directory/structure/that/goes/on/and/on/beyond/the/hundred/byte/limit/of/ustar/a-file-with-a-rather-long-name-as-well.txt"),
+    ]
+}

@@ -1,0 +1,205 @@
+//! `rig.json`: what a running rig offers, written by `rig up` and read by every test.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, rig_err};
+
+/// Environment variable naming the `rig.json` a test should use.
+pub const RIG_ENV: &str = "REGSIGHT_RIG";
+
+/// Everything a test needs to know about a running rig.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RigInfo {
+    /// The rig's name.
+    pub name: String,
+    /// The registry without auth, CORS via `http.headers`.
+    pub open: RegistryInfo,
+    /// The token-auth registry behind nginx.
+    pub token: RegistryInfo,
+    /// The htpasswd registry behind nginx.
+    pub basic: RegistryInfo,
+    /// The token server as the token registry announces it.
+    pub token_server: TokenServerInfo,
+    /// Accounts known to the token server and the htpasswd registry.
+    pub users: Vec<User>,
+    /// The fixture images with their ground truth.
+    pub fixtures: Vec<Fixture>,
+    /// Directory of the services' logs.
+    pub logs: PathBuf,
+    /// The registries' shared storage directory.
+    pub storage: PathBuf,
+}
+
+/// One registry of the rig.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryInfo {
+    /// `open`, `token` or `basic`.
+    pub kind: String,
+    /// Base URL, e.g. `http://127.0.0.1:15000`.
+    pub url: String,
+    /// `host:port`, as written in an image reference.
+    pub host: String,
+    /// Repository prefixes anyone may pull (`public/`); others need credentials.
+    pub anonymous_pull: Vec<String>,
+}
+
+/// The token server behind the token registry's realm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenServerInfo {
+    /// The realm URL (through the CORS-answering nginx).
+    pub realm: String,
+    /// The `service` parameter.
+    pub service: String,
+    /// The `iss` claim.
+    pub issuer: String,
+    /// `expires_in` of issued tokens, in seconds.
+    pub expires_in: u64,
+}
+
+/// An account of the rig.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// What is special about it.
+    pub note: String,
+}
+
+/// A fixture image, pushed under every repository in `repositories`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fixture {
+    /// Short name, e.g. `docker-v2`.
+    pub name: String,
+    /// What it exercises.
+    pub description: String,
+    /// Repositories holding it, e.g. `public/docker-v2`, `private/docker-v2`.
+    pub repositories: Vec<String>,
+    /// The tag to pull.
+    pub tag: String,
+    /// Every tag of the repository (only listed when there are more than the one above).
+    pub tags: Vec<String>,
+    /// The top manifest (an index for multi-arch fixtures).
+    pub manifest: BlobTruth,
+    /// The images below it: one for a plain image, one per platform for an index.
+    pub images: Vec<ImageTruth>,
+    /// What a correct verifier must conclude.
+    pub expect: Expectation,
+}
+
+/// Digest, size and media type of a blob or manifest, computed by `sha256sum` / `wc -c`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobTruth {
+    /// Media type as declared.
+    pub media_type: String,
+    /// `sha256:<hex>` of the bytes the registry serves.
+    pub digest: String,
+    /// Byte count of the bytes the registry serves.
+    pub size: u64,
+}
+
+/// One platform image.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageTruth {
+    /// `os/arch[/variant]`.
+    pub platform: String,
+    /// The image manifest.
+    pub manifest: BlobTruth,
+    /// The config blob (its digest is the image ID).
+    pub config: BlobTruth,
+    /// The layers in manifest order.
+    pub layers: Vec<LayerTruth>,
+}
+
+/// One layer: what the manifest and config claim, and what the stored bytes really are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerTruth {
+    /// Media type from the manifest.
+    pub media_type: String,
+    /// Digest the manifest claims.
+    pub claimed_digest: String,
+    /// Size the manifest claims.
+    pub claimed_size: u64,
+    /// diff_id the config claims for this layer.
+    pub claimed_diff_id: String,
+    /// `sha256sum` of the bytes the registry serves.
+    pub digest: String,
+    /// `wc -c` of the bytes the registry serves.
+    pub size: u64,
+    /// `sha256sum` of the decompressed bytes (`gzip -dc`, `zstd -dc` or the bytes themselves).
+    pub diff_id: String,
+    /// `wc -c` of the decompressed bytes.
+    pub uncompressed_size: u64,
+}
+
+/// The verdict a verifier must reach on a fixture.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expectation {
+    /// True when every check passes.
+    pub ok: bool,
+    /// For a broken fixture: the index of the layer that fails.
+    pub failing_layer: Option<usize>,
+    /// For a broken fixture: which check fails (`digest`, `size`, `diff_id`).
+    pub failing_check: Option<String>,
+}
+
+impl RigInfo {
+    /// Reads a `rig.json`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| rig_err!("cannot read {}: {e}", path.display()))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// Writes the description (pretty JSON).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, serde_json::to_vec_pretty(self)?)?;
+        Ok(())
+    }
+
+    /// The rig a test should use: `$REGSIGHT_RIG`, else the `test` rig's `rig.json`.
+    ///
+    /// Fails with instructions when no rig is running.
+    pub fn from_env() -> Result<Self> {
+        // Relative paths are taken from the workspace root: test binaries run in their crate's folder.
+        let path = std::env::var_os(RIG_ENV)
+            .map(|p| crate::paths::workspace_root().join(p))
+            .unwrap_or_else(|| crate::paths::rigs_dir().join("test").join("rig.json"));
+        if !path.is_file() {
+            return Err(rig_err!(
+                "no rig description at {}: run `cargo xtask test`, or start one with \
+                 `cargo xtask rig up` and set {RIG_ENV} to its rig.json",
+                path.display()
+            ));
+        }
+        Self::load(&path)
+    }
+
+    /// The fixture called `name`.
+    pub fn fixture(&self, name: &str) -> Result<&Fixture> {
+        self.fixtures
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| rig_err!("the rig has no fixture {name:?}"))
+    }
+
+    /// The user called `name`.
+    pub fn user(&self, name: &str) -> Result<&User> {
+        self.users
+            .iter()
+            .find(|u| u.username == name)
+            .ok_or_else(|| rig_err!("the rig has no user {name:?}"))
+    }
+}
