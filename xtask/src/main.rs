@@ -17,6 +17,8 @@ cargo xtask <command>
   test                  install what is missing and run every test (native, browser, end-to-end)
   rig up|down|status [--name N] [--base-port P]
                         manage a rig of real registries with fixture images (default name: test)
+  rig bench-image [--name N] [--size-mib S]
+                        push the benchmark image (one layer of S MiB of real files, default 300)
 ";
 
 fn main() -> ExitCode {
@@ -66,6 +68,19 @@ fn rig(args: &[String]) -> Result<()> {
             Ok(())
         }
         Some("down") => services::stop(&paths),
+        Some("bench-image") => {
+            let size: u64 = match flag(args, "--size-mib") {
+                Some(s) => s.parse().map_err(|_| rig_err!("--size-mib {s:?} is not a number"))?,
+                None => 300,
+            };
+            let mut info = RigInfo::load(&paths.info_file())?;
+            let builder = fixtures::Builder::new(&paths.build(), &paths.storage(), &info.open.host);
+            let bench = builder.bench(size)?;
+            println!("pushed {}:{} ({} bytes compressed)", bench.repositories[0], bench.tag, bench.images[0].layers[0].size);
+            info.fixtures.retain(|f| f.name != bench.name);
+            info.fixtures.push(bench);
+            info.save(&paths.info_file())
+        }
         Some("status") => {
             println!("{}", services::status(&paths));
             Ok(())
@@ -159,7 +174,7 @@ fn wait_forever(paths: &RigPaths) {
 
 /// Builds the page with trunk into `dist/`.
 fn build_page() -> Result<PathBuf> {
-    run_status(Command::new("trunk").args(["build", "--release"]).current_dir(workspace_root()))?;
+    run_status(Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(workspace_root()))?;
     Ok(workspace_root().join("dist"))
 }
 

@@ -365,6 +365,47 @@ impl Builder {
         self.describe(name, "manifest claims layer 1 is 1000 bytes longer than it is", "v1", vec![], broken(1, "size"))
     }
 
+    /// The benchmark image (built only on demand): one gzip layer of at least `size_mib` MiB of
+    /// real files from this machine (libraries, binaries, documentation) in sorted order.
+    pub fn bench(&self, size_mib: u64) -> Result<Fixture> {
+        let name = "bench";
+        let layout = self.layout(name)?;
+        let budget = size_mib * 1024 * 1024;
+        let mut files = Vec::new();
+        let mut total = 0;
+        for root in ["/usr/lib", "/usr/share", "/usr/bin", "/usr/libexec"] {
+            collect_files(Path::new(root), &mut files, &mut total, budget)?;
+        }
+        if total < budget {
+            return Err(rig_err!("only {total} bytes of files under /usr; cannot build a {size_mib} MiB layer"));
+        }
+        let dir = self.build.join(name);
+        let list = dir.join("files.txt");
+        fs::write(&list, files.iter().map(|f| f.trim_start_matches('/').to_owned() + "\n").collect::<String>())?;
+        let tar = dir.join("layer.tar");
+        cmd::run(
+            Command::new("tar")
+                .arg("--create")
+                .arg(format!("--file={}", tar.display()))
+                .args(["--directory=/", "--sort=name", "--owner=0", "--group=0", "--numeric-owner"])
+                .arg(format!("--mtime=@{EPOCH}"))
+                .args(["--format=posix", "--pax-option=delete=atime,delete=ctime"])
+                .arg(format!("--files-from={}", list.display())),
+        )?;
+        let packed = dir.join("layer.tar.gz");
+        cmd::pipeline(&format!("gzip -n -6 -c {} > {}", sh_quote(&tar), sh_quote(&packed)))?;
+        let diff_id = cmd::sha256sum_file(&tar)?;
+        let digest = cmd::sha256sum_file(&packed)?;
+        let size = fs::metadata(&packed)?.len();
+        fs::rename(&packed, layout.blob_path(&digest))?;
+        fs::remove_file(&tar)?;
+        let layer = Layer { media_type: OCI_GZIP, digest, size, diff_id };
+        let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.describe(name, &format!("benchmark image: one gzip layer of {size_mib} MiB of real files"), "v1", vec![], ok())
+    }
+
     fn layout(&self, name: &str) -> Result<Layout> {
         Layout::create(&self.build.join(name).join("layout"))
     }
@@ -756,6 +797,26 @@ impl Layout {
         fs::write(&path, serde_json::to_vec_pretty(&index)?)?;
         Ok(())
     }
+}
+
+/// Appends regular files under `dir` (sorted, depth first) until `total` reaches `budget`.
+fn collect_files(dir: &Path, files: &mut Vec<String>, total: &mut u64, budget: u64) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if *total >= budget {
+            break;
+        }
+        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        if meta.is_dir() {
+            collect_files(&path, files, total, budget)?;
+        } else if meta.is_file() && meta.len() < 64 * 1024 * 1024 {
+            *total += meta.len();
+            files.push(path.display().to_string());
+        }
+    }
+    Ok(())
 }
 
 fn ok() -> Expectation {
