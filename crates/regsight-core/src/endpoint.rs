@@ -1,1 +1,961 @@
-//! (being written)
+//! Where requests go: the base URL of a registry, the URL of each registry endpoint, and the next
+//! page named by a `Link` header.
+//!
+//! Use it in this order:
+//! 1. [`Endpoints`] maps a registry (`docker.io`, `127.0.0.1:5000`) to a [`BaseUrl`]: a mirror or
+//!    explicit base URL if one is configured, otherwise the default ([`BaseUrl::for_registry`]).
+//! 2. [`BaseUrl`]'s builders (`api_root`, `tags_list`, `manifest`, `blob`, `referrers`, `catalog`)
+//!    return full URL strings; [`BaseUrl::host`] is the key for credentials.
+//! 3. After a paged response, [`next_link`] turns its `Link` header into the next URL and says whether
+//!    it stays on the request's origin (credentials must not follow it elsewhere).
+//!
+//! URLs are plain strings: a browser hands them to `fetch` as they are. Resolution follows RFC 3986
+//! section 5 for http(s) URLs with ASCII hosts (see NOTES.md for why this is not the `url` crate).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::{Serialize, Serializer};
+
+use crate::reference::{self, Reference, ReferenceError};
+use crate::{Digest, ErrorCode};
+
+/// Where Docker Hub's registry API lives (`docker.io` is only its name in references).
+pub const DOCKER_HUB_API: &str = "https://registry-1.docker.io";
+
+/// Longest excerpt of a hostile value quoted in an error message, in bytes.
+const EXCERPT_LEN: usize = 200;
+
+/// Why a URL string cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// Not of the form `scheme://host…`.
+    #[error("not an absolute url (expected http://host or https://host)")]
+    NotAbsolute,
+    /// A scheme other than http and https.
+    #[error("scheme {0:?} is not supported (only http and https)")]
+    UnsupportedScheme(String),
+    /// A character that must be percent-encoded or may not appear at all.
+    #[error("invalid character {found:?} at byte {position}")]
+    BadCharacter {
+        /// The character.
+        found: char,
+        /// Its position.
+        position: usize,
+    },
+    /// `user:password@` before the host.
+    #[error("credentials (user:password@) are not allowed in the url; configure them separately")]
+    Credentials,
+    /// The host is not a valid `host[:port]`.
+    #[error("invalid host {host:?}: {source}")]
+    BadHost {
+        /// The host as written.
+        host: String,
+        /// What is wrong with it.
+        #[source]
+        source: ReferenceError,
+    },
+    /// A bracketed host that is not an IPv6 address.
+    #[error("{0:?} is not a valid IPv6 address")]
+    BadIpv6(String),
+    /// A port outside 1-65535.
+    #[error("port {0:?} is out of range (1-65535)")]
+    PortOutOfRange(String),
+    /// A base URL with a query string.
+    #[error("a base url cannot have a query ('?')")]
+    Query,
+    /// A base URL with a fragment.
+    #[error("a base url cannot have a fragment ('#')")]
+    Fragment,
+    /// A base URL path with an empty, `.` or `..` segment.
+    #[error("the base url path has an empty, '.' or '..' segment at byte {position}")]
+    BadPathSegment {
+        /// Where the segment starts.
+        position: usize,
+    },
+}
+
+/// Why no URL could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// A registry name that is not `host[:port]`.
+    #[error("invalid registry {registry:?}: {source}")]
+    BadRegistry {
+        /// The registry as given (possibly shortened).
+        registry: String,
+        /// What is wrong with it.
+        #[source]
+        source: ReferenceError,
+    },
+    /// A configured base URL that cannot be used.
+    #[error("invalid base url {url:?}: {source}")]
+    BadBaseUrl {
+        /// The URL as given (possibly shortened).
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
+    /// The URL a response came from cannot be used to resolve its links.
+    #[error("invalid request url {url:?}: {source}")]
+    BadRequestUrl {
+        /// The URL as given (possibly shortened).
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
+    /// The `Link` header does not follow RFC 8288.
+    #[error("malformed Link header at byte {position}: {reason}")]
+    MalformedLink {
+        /// Where parsing stopped.
+        position: usize,
+        /// What was expected there.
+        reason: &'static str,
+    },
+    /// The `rel="next"` target cannot be used.
+    #[error("unusable next link {target:?}: {source}")]
+    BadNextLink {
+        /// The target as written in the header (possibly shortened).
+        target: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
+    /// The `rel="next"` target is the page just fetched: following it would never end.
+    #[error("next link {url:?} points back to the page it came from")]
+    NextLinkLoops {
+        /// The resolved URL.
+        url: String,
+    },
+}
+
+impl EndpointError {
+    /// The stable error code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRegistry { .. } | Self::BadBaseUrl { .. } | Self::BadRequestUrl { .. } => {
+                ErrorCode::InvalidReference
+            }
+            Self::MalformedLink { .. } | Self::BadNextLink { .. } | Self::NextLinkLoops { .. } => {
+                ErrorCode::InvalidResponse
+            }
+        }
+    }
+}
+
+/// `s`, cut to [`EXCERPT_LEN`] bytes on a character boundary, for quoting in an error.
+fn excerpt(s: &str) -> String {
+    if s.len() <= EXCERPT_LEN {
+        return s.to_owned();
+    }
+    let mut end = EXCERPT_LEN;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// The parts of an absolute http(s) URL; the authority is normalized (lower case, no default port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct UrlParts<'a> {
+    scheme: &'static str,
+    authority: String,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+/// Finds the first character that may not appear in a URL: anything but RFC 3986's unreserved,
+/// reserved and `%`.
+fn check_url_chars(s: &str) -> Result<(), UrlError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c);
+    match s.char_indices().find(|&(_, c)| !allowed(c)) {
+        Some((position, found)) => Err(UrlError::BadCharacter { found, position }),
+        None => Ok(()),
+    }
+}
+
+/// Splits `rest` (what follows `//`) into authority and the remainder starting at `/`, `?` or `#`.
+fn split_authority(rest: &str) -> (&str, &str) {
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest.split_at(end)
+}
+
+/// Splits a path-and-more into path, query and fragment.
+fn split_path(s: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (s, fragment) = match s.split_once('#') {
+        Some((s, fragment)) => (s, Some(fragment)),
+        None => (s, None),
+    };
+    match s.split_once('?') {
+        Some((path, query)) => (path, Some(query), fragment),
+        None => (s, None, fragment),
+    }
+}
+
+/// Parses an absolute `http://` or `https://` URL and normalizes its authority.
+fn parse_absolute(url: &str) -> Result<UrlParts<'_>, UrlError> {
+    check_url_chars(url)?;
+    let (scheme, rest) = match url.split_once(':') {
+        Some((scheme, rest)) if reference::is_scheme(scheme) => (scheme, rest),
+        _ => return Err(UrlError::NotAbsolute),
+    };
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "https" => "https",
+        "http" => "http",
+        // `host:5000` is a host without a scheme, not a scheme of its own.
+        _ if rest.starts_with(|c: char| c.is_ascii_digit()) => return Err(UrlError::NotAbsolute),
+        _ => return Err(UrlError::UnsupportedScheme(excerpt(scheme))),
+    };
+    let rest = rest.strip_prefix("//").ok_or(UrlError::NotAbsolute)?;
+    let (authority, rest) = split_authority(rest);
+    let (path, query, fragment) = split_path(rest);
+    Ok(UrlParts { scheme, authority: normalize_authority(scheme, authority)?, path, query, fragment })
+}
+
+/// Checks `host[:port]` and returns it in lower case without the scheme's default port.
+fn normalize_authority(scheme: &str, authority: &str) -> Result<String, UrlError> {
+    if authority.contains('@') {
+        return Err(UrlError::Credentials);
+    }
+    reference::normalize_registry(authority)
+        .map_err(|source| UrlError::BadHost { host: excerpt(authority), source })?;
+    // The registry grammar guarantees: `[ipv6]` or a name, then optionally `:digits`.
+    let (host, port) = match authority.rfind(':') {
+        Some(colon) if !authority[colon..].contains(']') => (&authority[..colon], Some(&authority[colon + 1..])),
+        _ => (authority, None),
+    };
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        inner.parse::<Ipv6Addr>().map_err(|_| UrlError::BadIpv6(excerpt(host)))?;
+    }
+    let mut normalized = host.to_ascii_lowercase();
+    if let Some(port) = port {
+        let number = port.parse::<u16>().ok().filter(|&p| p != 0);
+        let number = number.ok_or_else(|| UrlError::PortOutOfRange(excerpt(port)))?;
+        let default = if scheme == "https" { 443 } else { 80 };
+        if number != default {
+            normalized.push(':');
+            normalized.push_str(&number.to_string());
+        }
+    }
+    Ok(normalized)
+}
+
+/// Whether a host (without port) is the local machine: `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
+    }
+    host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A validated registry base URL: `http(s)://host[:port][/prefix]`, without a trailing slash.
+///
+/// Endpoint paths (`/v2/…`) are appended to it, so a mirror may live under a path prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BaseUrl {
+    scheme: &'static str,
+    authority: String,
+    prefix: String,
+}
+
+impl BaseUrl {
+    /// Checks a configured base URL: http or https, a host, an optional path prefix, no credentials,
+    /// query or fragment. One trailing slash is tolerated.
+    pub fn parse(url: &str) -> Result<Self, EndpointError> {
+        let bad = |source| EndpointError::BadBaseUrl { url: excerpt(url), source };
+        let parts = parse_absolute(url).map_err(bad)?;
+        if parts.query.is_some() {
+            return Err(bad(UrlError::Query));
+        }
+        if parts.fragment.is_some() {
+            return Err(bad(UrlError::Fragment));
+        }
+        let prefix = parts.path.strip_suffix('/').unwrap_or(parts.path);
+        let prefix_start = url.len() - parts.path.len();
+        let mut position = prefix_start;
+        for segment in prefix.split('/').skip(1) {
+            position += 1;
+            if segment.is_empty() || is_dot_segment(segment).is_some() {
+                return Err(bad(UrlError::BadPathSegment { position }));
+            }
+            position += segment.len();
+        }
+        Ok(Self { scheme: parts.scheme, authority: parts.authority, prefix: prefix.to_owned() })
+    }
+
+    /// The default base URL of a registry: Docker Hub's API host for `docker.io`, plain http for
+    /// `localhost`, `127.0.0.0/8` and `[::1]` (any port), https for everything else.
+    pub fn for_registry(registry: &str) -> Result<Self, EndpointError> {
+        let bad = |source| EndpointError::BadRegistry { registry: excerpt(registry), source };
+        let registry = reference::normalize_registry(registry).map_err(bad)?;
+        if registry == reference::DOCKER_HUB {
+            return Self::parse(DOCKER_HUB_API);
+        }
+        let host = match registry.rfind(':') {
+            Some(colon) if !registry[colon..].contains(']') => &registry[..colon],
+            _ => registry,
+        };
+        let scheme = if is_loopback(host) { "http" } else { "https" };
+        Self::parse(&format!("{scheme}://{registry}"))
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        self.scheme
+    }
+
+    /// The `host[:port]` requests go to, normalized (lower case, no default port): the key under
+    /// which credentials for this registry are kept.
+    pub fn host(&self) -> &str {
+        &self.authority
+    }
+
+    /// `scheme://host[:port]`, as a browser compares origins.
+    #[must_use]
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+
+    /// `…/v2/`, the version check (always with the trailing slash: `/v2` redirects).
+    #[must_use]
+    pub fn api_root(&self) -> String {
+        self.url("", &[])
+    }
+
+    /// `…/v2/<repository>/tags/list`, with the page size `n` and the `last` tag of the previous page.
+    #[must_use]
+    pub fn tags_list(&self, reference: &Reference, n: Option<u32>, last: Option<&str>) -> String {
+        let n = n.map(|n| n.to_string());
+        let path = format!("{}/tags/list", reference.repository());
+        self.url(&path, &[("n", n.as_deref()), ("last", last)])
+    }
+
+    /// `…/v2/<repository>/manifests/<tag or digest>`, for what the reference targets.
+    #[must_use]
+    pub fn manifest(&self, reference: &Reference) -> String {
+        self.url(&format!("{}/manifests/{}", reference.repository(), reference.target()), &[])
+    }
+
+    /// `…/v2/<repository>/blobs/<digest>`.
+    #[must_use]
+    pub fn blob(&self, reference: &Reference, digest: &Digest) -> String {
+        self.url(&format!("{}/blobs/{digest}", reference.repository()), &[])
+    }
+
+    /// `…/v2/<repository>/referrers/<digest>`, optionally filtered by `artifactType`.
+    #[must_use]
+    pub fn referrers(&self, reference: &Reference, subject: &Digest, artifact_type: Option<&str>) -> String {
+        let path = format!("{}/referrers/{subject}", reference.repository());
+        self.url(&path, &[("artifactType", artifact_type)])
+    }
+
+    /// `…/v2/_catalog`, with the page size `n` and the `last` repository of the previous page.
+    #[must_use]
+    pub fn catalog(&self, n: Option<u32>, last: Option<&str>) -> String {
+        let n = n.map(|n| n.to_string());
+        self.url("_catalog", &[("n", n.as_deref()), ("last", last)])
+    }
+
+    /// `base/v2/<path>?<query>`; the path comes from validated parts, query values are encoded.
+    fn url(&self, path: &str, query: &[(&str, Option<&str>)]) -> String {
+        let mut url = format!("{self}/v2/{path}");
+        let mut separator = '?';
+        for (name, value) in query {
+            if let Some(value) = value {
+                url.push(separator);
+                url.push_str(name);
+                url.push('=');
+                push_encoded(&mut url, value);
+                separator = '&';
+            }
+        }
+        url
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.authority, self.prefix)
+    }
+}
+
+impl Serialize for BaseUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Appends `value` percent-encoded: everything but RFC 3986 unreserved characters.
+fn push_encoded(out: &mut String, value: &str) {
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            const HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+            out.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
+        }
+    }
+}
+
+/// Which registries go to which base URL: configured mirrors and explicit base URLs first, then the
+/// default rule of [`BaseUrl::for_registry`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    overrides: BTreeMap<String, BaseUrl>,
+}
+
+impl Endpoints {
+    /// No overrides: every registry gets its default base URL.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sends requests for `registry` (e.g. `docker.io`) to `base_url` (e.g. `https://mirror.example/hub`).
+    pub fn set_base_url(&mut self, registry: &str, base_url: &str) -> Result<(), EndpointError> {
+        let key = registry_key(registry)?;
+        self.overrides.insert(key, BaseUrl::parse(base_url)?);
+        Ok(())
+    }
+
+    /// The base URL for `registry`: its override if one is set, otherwise the default.
+    pub fn base_url(&self, registry: &str) -> Result<BaseUrl, EndpointError> {
+        match self.overrides.get(&registry_key(registry)?) {
+            Some(base) => Ok(base.clone()),
+            None => BaseUrl::for_registry(registry),
+        }
+    }
+}
+
+/// The normalized registry name overrides are stored under (host names compare case-insensitively).
+fn registry_key(registry: &str) -> Result<String, EndpointError> {
+    reference::normalize_registry(registry)
+        .map(str::to_ascii_lowercase)
+        .map_err(|source| EndpointError::BadRegistry { registry: excerpt(registry), source })
+}
+
+/// The next page named by a `Link` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NextLink {
+    /// The absolute URL of the next page (fragment removed).
+    pub url: String,
+    /// Whether it has the request's scheme, host and port; if not, send no credentials there.
+    pub same_origin: bool,
+}
+
+/// Reads the `rel="next"` link (RFC 8288) of a response to `request_url`, resolved against it.
+///
+/// The whole header is checked; a malformed one is an error rather than a silent last page.
+/// `Ok(None)` means there is no next page.
+pub fn next_link(link_header: &str, request_url: &str) -> Result<Option<NextLink>, EndpointError> {
+    let base = parse_absolute(request_url)
+        .map_err(|source| EndpointError::BadRequestUrl { url: excerpt(request_url), source })?;
+    let Some(target) = find_next_target(link_header)? else {
+        return Ok(None);
+    };
+    let bad = |source| EndpointError::BadNextLink { target: excerpt(target), source };
+    let (url, origin) = resolve(&base, target).map_err(bad)?;
+    let (request, _) = base.with_path(remove_dot_segments(base.path));
+    if url == request {
+        return Err(EndpointError::NextLinkLoops { url: excerpt(&url) });
+    }
+    Ok(Some(NextLink { same_origin: origin == base.origin(), url }))
+}
+
+/// Resolves `reference` against `base` (RFC 3986 section 5.2), dropping any fragment; returns the
+/// URL and its origin.
+fn resolve(base: &UrlParts<'_>, reference: &str) -> Result<(String, String), UrlError> {
+    check_url_chars(reference)?;
+    let has_scheme = reference
+        .find([':', '/', '?', '#'])
+        .is_some_and(|end| reference[end..].starts_with(':') && reference::is_scheme(&reference[..end]));
+    let target = if has_scheme {
+        let parts = parse_absolute(reference)?;
+        UrlParts { path: "", ..parts }.with_path(remove_dot_segments(parts.path))
+    } else if let Some(rest) = reference.strip_prefix("//") {
+        let (authority, rest) = split_authority(rest);
+        let (path, query, _) = split_path(rest);
+        let authority = normalize_authority(base.scheme, authority)?;
+        UrlParts { scheme: base.scheme, authority, path: "", query, fragment: None }.with_path(remove_dot_segments(path))
+    } else {
+        let (path, query, _) = split_path(reference);
+        let (path, query) = if path.is_empty() {
+            (remove_dot_segments(base.path), query.or(base.query))
+        } else if path.starts_with('/') {
+            (remove_dot_segments(path), query)
+        } else {
+            let directory = base.path.rfind('/').map_or("/", |slash| &base.path[..=slash]);
+            (remove_dot_segments(&format!("{directory}{path}")), query)
+        };
+        UrlParts { authority: base.authority.clone(), path: "", query, fragment: None, ..*base }.with_path(path)
+    };
+    Ok(target)
+}
+
+impl UrlParts<'_> {
+    /// `scheme://authority`.
+    fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+
+    /// `scheme://authority` + `path` (`/` if empty) + `?query`, and the origin.
+    fn with_path(&self, path: String) -> (String, String) {
+        let origin = self.origin();
+        let path = if path.is_empty() { "/" } else { path.as_str() };
+        let url = match self.query {
+            Some(query) => format!("{origin}{path}?{query}"),
+            None => format!("{origin}{path}"),
+        };
+        (url, origin)
+    }
+}
+
+/// Which dot segment `segment` is (`.` → 1, `..` → 2), counting `%2e` as a dot like browsers do.
+fn is_dot_segment(segment: &str) -> Option<u8> {
+    let lower = segment.to_ascii_lowercase();
+    match lower.as_str() {
+        "." | "%2e" => Some(1),
+        ".." | ".%2e" | "%2e." | "%2e%2e" => Some(2),
+        _ => None,
+    }
+}
+
+/// Removes `.` and `..` segments from an absolute path (RFC 3986 section 5.2.4).
+fn remove_dot_segments(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match is_dot_segment(segment) {
+            Some(dots) => {
+                if dots == 2 {
+                    out.pop();
+                }
+                if last {
+                    out.push("");
+                }
+            }
+            None => out.push(segment),
+        }
+    }
+    if path.is_empty() { String::new() } else { format!("/{}", out.join("/")) }
+}
+
+/// Parses a `Link` header and returns the target of its first link whose `rel` holds `next`.
+fn find_next_target(header: &str) -> Result<Option<&str>, EndpointError> {
+    let mut cursor = Cursor { text: header, position: 0 };
+    let mut next = None;
+    loop {
+        cursor.skip_while(|c| c == ',' || is_ows(c));
+        if cursor.at_end() {
+            return Ok(next);
+        }
+        cursor.expect('<', "expected '<' to start a link")?;
+        let target = cursor.take_while(|c| c != '>');
+        cursor.expect('>', "'<' without a closing '>'")?;
+        let mut rel = None;
+        loop {
+            cursor.skip_while(is_ows);
+            if cursor.at_end() || cursor.peek() == Some(',') {
+                break;
+            }
+            cursor.expect(';', "expected ';' or ',' after a link")?;
+            cursor.skip_while(is_ows);
+            if matches!(cursor.peek(), None | Some(',' | ';')) {
+                continue;
+            }
+            let name = cursor.take_while(is_tchar);
+            if name.is_empty() {
+                return Err(cursor.malformed("expected a parameter name"));
+            }
+            cursor.skip_while(is_ows);
+            let value = if cursor.peek() == Some('=') {
+                cursor.position += 1;
+                cursor.skip_while(is_ows);
+                Some(cursor.value()?)
+            } else {
+                None
+            };
+            // RFC 8288 section 3.3: occurrences of `rel` after the first are ignored.
+            if rel.is_none() && name.eq_ignore_ascii_case("rel") {
+                rel = Some(value.unwrap_or_default());
+            }
+        }
+        let is_next = rel.is_some_and(|rel| rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next")));
+        if is_next && next.is_none() {
+            next = Some(target);
+        }
+    }
+}
+
+/// Optional whitespace (RFC 9110 OWS).
+fn is_ows(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// A token character (RFC 9110 tchar).
+fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+/// A position in a `Link` header being parsed.
+struct Cursor<'a> {
+    text: &'a str,
+    position: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// Whether everything has been read.
+    fn at_end(&self) -> bool {
+        self.position >= self.text.len()
+    }
+
+    /// The next character, if any.
+    fn peek(&self) -> Option<char> {
+        self.text.get(self.position..).and_then(|rest| rest.chars().next())
+    }
+
+    /// Consumes characters while `keep` says so and returns them.
+    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> &'a str {
+        let rest = self.text.get(self.position..).unwrap_or_default();
+        let length = rest.find(|c| !keep(c)).unwrap_or(rest.len());
+        self.position += length;
+        &rest[..length]
+    }
+
+    /// Skips characters while `skip` says so.
+    fn skip_while(&mut self, skip: impl Fn(char) -> bool) {
+        self.take_while(skip);
+    }
+
+    /// Consumes `expected`, or fails with `reason`.
+    fn expect(&mut self, expected: char, reason: &'static str) -> Result<(), EndpointError> {
+        if self.peek() == Some(expected) {
+            self.position += expected.len_utf8();
+            Ok(())
+        } else {
+            Err(self.malformed(reason))
+        }
+    }
+
+    /// A parameter value: a token or a quoted string (escapes resolved).
+    fn value(&mut self) -> Result<String, EndpointError> {
+        if self.peek() != Some('"') {
+            let token = self.take_while(is_tchar);
+            if token.is_empty() {
+                return Err(self.malformed("expected a parameter value"));
+            }
+            return Ok(token.to_owned());
+        }
+        let start = self.position;
+        self.position += 1;
+        let mut value = String::new();
+        loop {
+            match self.peek() {
+                None => {
+                    self.position = start;
+                    return Err(self.malformed("quoted string without a closing '\"'"));
+                }
+                Some('"') => {
+                    self.position += 1;
+                    return Ok(value);
+                }
+                Some('\\') => {
+                    self.position += 1;
+                    let escaped = self.peek().ok_or_else(|| self.malformed("'\\' at the end of the header"))?;
+                    value.push(escaped);
+                    self.position += escaped.len_utf8();
+                }
+                Some(c) if c.is_ascii_control() && c != '\t' => {
+                    return Err(self.malformed("control character in a quoted string"));
+                }
+                Some(c) => {
+                    value.push(c);
+                    self.position += c.len_utf8();
+                }
+            }
+        }
+    }
+
+    /// The error for a malformed header at the current position.
+    fn malformed(&self, reason: &'static str) -> EndpointError {
+        EndpointError::MalformedLink { position: self.position, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+
+    fn reference(s: &str) -> Reference {
+        Reference::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn base(s: &str) -> BaseUrl {
+        BaseUrl::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn default_base_urls() {
+        let cases = [
+            ("docker.io", "https://registry-1.docker.io"),
+            ("index.docker.io", "https://registry-1.docker.io"),
+            ("ghcr.io", "https://ghcr.io"),
+            ("Foo", "https://foo"),
+            ("registry.example:5000", "https://registry.example:5000"),
+            ("localhost", "http://localhost"),
+            ("localhost:5000", "http://localhost:5000"),
+            ("127.0.0.1:5000", "http://127.0.0.1:5000"),
+            ("127.255.3.4", "http://127.255.3.4"),
+            ("128.0.0.1:5000", "https://128.0.0.1:5000"),
+            ("[::1]:5000", "http://[::1]:5000"),
+            ("[0:0:0:0:0:0:0:1]", "http://[0:0:0:0:0:0:0:1]"),
+            ("[2001:db8::1]:5000", "https://[2001:db8::1]:5000"),
+            ("localhost.example", "https://localhost.example"),
+            ("example.com:443", "https://example.com"),
+        ];
+        for (registry, expected) in cases {
+            let url = BaseUrl::for_registry(registry).unwrap_or_else(|e| panic!("{registry}: {e}"));
+            assert_eq!(url.to_string(), expected, "{registry}");
+        }
+    }
+
+    #[test]
+    fn bad_registries_are_rejected() {
+        for registry in ["", "a b", "exa_mple.com", "host:99999", "host:0", "[::g]:5000", "[1:2]", "user@host"] {
+            let err = BaseUrl::for_registry(registry).expect_err(registry);
+            assert_eq!(err.code(), ErrorCode::InvalidReference, "{registry}: {err}");
+        }
+    }
+
+    #[test]
+    fn base_url_validation() {
+        let good = [
+            ("https://mirror.example", "https://mirror.example", "mirror.example"),
+            ("https://mirror.example/", "https://mirror.example", "mirror.example"),
+            ("HTTPS://Mirror.Example:443/prefix/", "https://mirror.example/prefix", "mirror.example"),
+            ("http://10.0.0.1:8080/a/b", "http://10.0.0.1:8080/a/b", "10.0.0.1:8080"),
+            ("http://[::1]:80", "http://[::1]", "[::1]"),
+        ];
+        for (input, expected, host) in good {
+            let url = base(input);
+            assert_eq!((url.to_string().as_str(), url.host()), (expected, host), "{input}");
+        }
+        let bad: &[(&str, UrlError)] = &[
+            ("ftp://mirror.example", UrlError::UnsupportedScheme("ftp".into())),
+            ("javascript:alert(1)", UrlError::UnsupportedScheme("javascript".into())),
+            ("mirror.example", UrlError::NotAbsolute),
+            ("//mirror.example", UrlError::NotAbsolute),
+            ("https://user:pw@mirror.example", UrlError::Credentials),
+            ("https://mirror.example?x=1", UrlError::Query),
+            ("https://mirror.example/#frag", UrlError::Fragment),
+            ("https://mirror.example//v2", UrlError::BadPathSegment { position: 23 }),
+            ("https://mirror.example/a/../b", UrlError::BadPathSegment { position: 25 }),
+            ("https://mirror.example/%2E", UrlError::BadPathSegment { position: 23 }),
+            ("https://mirror.example:70000", UrlError::PortOutOfRange("70000".into())),
+            ("https://mirror example", UrlError::BadCharacter { found: ' ', position: 14 }),
+            ("https://mirror.example\\x", UrlError::BadCharacter { found: '\\', position: 22 }),
+            ("https://mïrror.example", UrlError::BadCharacter { found: 'ï', position: 9 }),
+            ("https://[::1", UrlError::BadHost {
+                host: "[::1".into(),
+                source: ReferenceError::UnclosedBracket { position: 0 },
+            }),
+        ];
+        for (input, expected) in bad {
+            match BaseUrl::parse(input) {
+                Err(EndpointError::BadBaseUrl { source, .. }) => assert_eq!(&source, expected, "{input}"),
+                other => panic!("{input}: {other:?}"),
+            }
+        }
+        assert!(matches!(BaseUrl::parse("https://"), Err(EndpointError::BadBaseUrl { source: UrlError::BadHost { .. }, .. })));
+    }
+
+    #[test]
+    fn endpoints_use_overrides_then_defaults() {
+        let mut endpoints = Endpoints::new();
+        endpoints.set_base_url("index.docker.io", "https://mirror.example/hub/").expect("valid");
+        endpoints.set_base_url("GHCR.io", "https://ghcr-proxy.example").expect("valid");
+        let url = |registry: &str| endpoints.base_url(registry).map(|b| b.to_string());
+        assert_eq!(url("docker.io"), Ok("https://mirror.example/hub".into()));
+        assert_eq!(url("ghcr.io"), Ok("https://ghcr-proxy.example".into()));
+        assert_eq!(url("quay.io"), Ok("https://quay.io".into()));
+        assert!(matches!(endpoints.set_base_url("docker.io", "ftp://x"), Err(EndpointError::BadBaseUrl { .. })));
+        assert!(matches!(endpoints.set_base_url("bad host", "https://x"), Err(EndpointError::BadRegistry { .. })));
+    }
+
+    #[test]
+    fn builders_make_full_urls() {
+        let hub = BaseUrl::for_registry("docker.io").expect("default");
+        let python = reference("python:2.7");
+        assert_eq!(hub.api_root(), "https://registry-1.docker.io/v2/");
+        assert_eq!(hub.manifest(&python), "https://registry-1.docker.io/v2/library/python/manifests/2.7");
+        assert_eq!(hub.tags_list(&python, None, None), "https://registry-1.docker.io/v2/library/python/tags/list");
+        assert_eq!(
+            hub.tags_list(&python, Some(50), Some("3.12 rc&x=1")),
+            "https://registry-1.docker.io/v2/library/python/tags/list?n=50&last=3.12%20rc%26x%3D1"
+        );
+        assert_eq!(hub.tags_list(&python, None, Some("v1")), "https://registry-1.docker.io/v2/library/python/tags/list?last=v1");
+
+        let mirror = base("https://mirror.example/prefix/");
+        let pinned = reference(&format!("localhost:5000/a/b:1@sha256:{HEX}"));
+        let digest = pinned.digest().expect("pinned").clone();
+        assert_eq!(mirror.api_root(), "https://mirror.example/prefix/v2/");
+        assert_eq!(mirror.manifest(&pinned), format!("https://mirror.example/prefix/v2/a/b/manifests/sha256:{HEX}"));
+        assert_eq!(mirror.blob(&pinned, &digest), format!("https://mirror.example/prefix/v2/a/b/blobs/sha256:{HEX}"));
+        assert_eq!(mirror.referrers(&pinned, &digest, None), format!("https://mirror.example/prefix/v2/a/b/referrers/sha256:{HEX}"));
+        assert_eq!(
+            mirror.referrers(&pinned, &digest, Some("application/vnd.dev.sigstore.bundle.v0.3+json")),
+            format!(
+                "https://mirror.example/prefix/v2/a/b/referrers/sha256:{HEX}\
+                 ?artifactType=application%2Fvnd.dev.sigstore.bundle.v0.3%2Bjson"
+            )
+        );
+        assert_eq!(mirror.catalog(None, None), "https://mirror.example/prefix/v2/_catalog");
+        assert_eq!(mirror.catalog(Some(100), Some("a/b")), "https://mirror.example/prefix/v2/_catalog?n=100&last=a%2Fb");
+        assert_eq!(push_encoded_str("é~"), "%C3%A9~");
+    }
+
+    fn push_encoded_str(s: &str) -> String {
+        let mut out = String::new();
+        push_encoded(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn next_links_resolve_against_the_request() {
+        let request = "https://r.example/v2/a/b/tags/list?n=2";
+        let cases = [
+            // Absolute path, as distribution sends for `_catalog`.
+            (r#"</v2/a/b/tags/list?n=2&last=x>; rel="next""#, "https://r.example/v2/a/b/tags/list?n=2&last=x"),
+            // Absolute URL.
+            (r#"<https://r.example/v2/a/b/tags/list?last=x>; rel=next"#, "https://r.example/v2/a/b/tags/list?last=x"),
+            // Relative path and query-only references.
+            (r#"<list?last=x>; rel="next""#, "https://r.example/v2/a/b/tags/list?last=x"),
+            (r#"<../x>; rel="next""#, "https://r.example/v2/a/b/x"),
+            (r#"<?last=x>; rel="next""#, "https://r.example/v2/a/b/tags/list?last=x"),
+            (r#"<#frag>; rel="next"; title="t""#, "ERR"),
+            // Case, several links, several rel values, quoted commas and semicolons, extra params.
+            (r#"<https://r.example/p1>; rel="prev", </p3>; title="a, b; c"; REL="first next""#, "https://r.example/p3"),
+            (r#"<https://r.example/p1>;rel="prev",</p2>;Rel=NEXT"#, "https://r.example/p2"),
+            (r#"</p2>; rel="next", </p3>; rel="next""#, "https://r.example/p2"),
+            (r#"</p2>; rel="prev"; rel="next""#, "NONE"),
+            (r#"</p2> ; rel = "next" ,"#, "https://r.example/p2"),
+            (r#", , </p2>;; rel="next""#, "https://r.example/p2"),
+            (r#"</p2>; title*=UTF-8'de'n%c3%a4chst; rel="next""#, "https://r.example/p2"),
+            (r#"</p2>; rel="nextpage""#, "NONE"),
+            (r#"</p2>; anchor="x""#, "NONE"),
+            ("", "NONE"),
+            // Dot segments are removed, percent-encoded ones too (browsers would do the same).
+            (r#"</v2/a/./b/%2e%2E/c>; rel="next""#, "https://r.example/v2/a/c"),
+            (r#"<//r.example:443/p>; rel="next""#, "https://r.example/p"),
+            (r#"<HTTPS://R.EXAMPLE/p>; rel="next""#, "https://r.example/p"),
+        ];
+        for (header, expected) in cases {
+            let got = next_link(header, request);
+            match (expected, got) {
+                ("NONE", Ok(None)) => {}
+                ("ERR", Err(_)) => {}
+                (expected, Ok(Some(link))) => {
+                    assert_eq!(link.url, expected, "{header}");
+                    assert!(link.same_origin, "{header}");
+                }
+                (expected, other) => panic!("{header}: expected {expected}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn next_links_to_another_origin_are_flagged() {
+        let request = "https://r.example/v2/_catalog";
+        for (header, url) in [
+            (r#"<https://evil.example/v2/_catalog?last=a>; rel="next""#, "https://evil.example/v2/_catalog?last=a"),
+            (r#"<http://r.example/v2/_catalog?last=a>; rel="next""#, "http://r.example/v2/_catalog?last=a"),
+            (r#"<https://r.example:8443/x>; rel="next""#, "https://r.example:8443/x"),
+            (r#"<//evil.example/x>; rel="next""#, "https://evil.example/x"),
+        ] {
+            let link = next_link(header, request).expect(header).expect(header);
+            assert_eq!(link, NextLink { url: url.into(), same_origin: false }, "{header}");
+        }
+        let json = serde_json::to_value(NextLink { url: "u".into(), same_origin: false }).expect("json");
+        assert_eq!(json, serde_json::json!({ "url": "u", "sameOrigin": false }));
+    }
+
+    #[test]
+    fn malformed_and_hostile_links_are_errors() {
+        let request = "https://r.example/v2/a/tags/list";
+        let malformed = [
+            (r#"/p2; rel="next""#, 0),
+            (r#"</p2; rel="next""#, 16),
+            (r#"</p2> rel="next""#, 6),
+            (r#"</p2>; ="next""#, 7),
+            (r#"</p2>; rel="next"#, 11),
+            (r#"</p2>; rel="#, 11),
+            (r#"</p2>; rel=,"#, 11),
+            ("</p2>; rel=\"ne\u{1}xt\"", 14),
+            (r#"</p2>; rel="next"x"#, 17),
+            (r#"</p2>; rel="next\""#, 11),
+            (r#"</p2>; rel="x\"#, 14),
+        ];
+        for (header, position) in malformed {
+            match next_link(header, request) {
+                Err(EndpointError::MalformedLink { position: got, reason }) => {
+                    assert_eq!(got, position, "{header}: {reason}");
+                }
+                other => panic!("{header}: {other:?}"),
+            }
+        }
+        let hostile = [
+            r#"<javascript:alert(1)>; rel="next""#,
+            r#"<data:text/html,x>; rel="next""#,
+            r#"<https://user:pw@r.example/x>; rel="next""#,
+            r#"<https://r.example/a b>; rel="next""#,
+            r#"<https://r.example/é>; rel="next""#,
+            r#"<https://r.example:99999/>; rel="next""#,
+            r#"<https://[::zz]/>; rel="next""#,
+            r#"<//user@evil.example/>; rel="next""#,
+            r#"<https:/r.example/x>; rel="next""#,
+        ];
+        for header in hostile {
+            let err = next_link(header, request).expect_err(header);
+            assert!(matches!(err, EndpointError::BadNextLink { .. }), "{header}: {err:?}");
+            assert_eq!(err.code(), ErrorCode::InvalidResponse);
+        }
+        // A link back to the same page would make a pager loop forever.
+        for header in [r#"<>; rel="next""#, r#"<list>; rel="next""#, r#"<#x>; rel="next""#] {
+            let err = next_link(header, request).expect_err(header);
+            assert!(matches!(err, EndpointError::NextLinkLoops { .. }), "{header}: {err:?}");
+        }
+        assert!(matches!(next_link("</x>; rel=next", "/v2/"), Err(EndpointError::BadRequestUrl { .. })));
+        // Long hostile values are quoted shortened.
+        let long = format!("<https://r.example/{}\u{1}>; rel=next", "a".repeat(5000));
+        let message = next_link(&long, request).expect_err("control char").to_string();
+        assert!(message.len() < 400, "{message}");
+    }
+
+    #[test]
+    fn dot_segments_follow_rfc_3986() {
+        let cases = [
+            ("/a/b/c/./../../g", "/a/g"),
+            ("/a/b/..", "/a/"),
+            ("/a/b/.", "/a/b/"),
+            ("/..", "/"),
+            ("/../../x", "/x"),
+            ("/a//b", "/a//b"),
+            ("/", "/"),
+            ("", ""),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(remove_dot_segments(input), expected, "{input}");
+        }
+    }
+}
