@@ -1,0 +1,2 @@
+//! Verifier throughput (being written).
+fn main() {}

@@ -1,0 +1,86 @@
+//! Where decompressed bytes go: a byte counter with the size caps, the diff_id hasher and the
+//! optional tar listing.
+
+use super::error::VerifyError;
+use super::tar::TarWalker;
+use crate::{Algorithm, Digest, Hasher};
+
+/// Receives decompressed bytes from a decoder; an error stops the decoder.
+pub(crate) trait Sink {
+    /// Takes the next decompressed bytes, in order.
+    fn write(&mut self, bytes: &[u8]) -> Result<(), VerifyError>;
+}
+
+/// Which cap bounds the decompressed size, and what to say when it is passed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cap {
+    /// The absolute cap.
+    Absolute { limit: u64 },
+    /// The ratio cap, applied to the declared compressed size.
+    Ratio { max_ratio: u64, declared: u64, limit: u64 },
+}
+
+impl Cap {
+    /// The tighter of the absolute cap and `max_ratio` times `max(declared, ratio_floor)`.
+    pub(crate) fn new(max_uncompressed: u64, max_ratio: u64, declared: u64, ratio_floor: u64) -> Self {
+        let ratio_limit = max_ratio.saturating_mul(declared.max(ratio_floor));
+        if ratio_limit < max_uncompressed {
+            Self::Ratio { max_ratio, declared, limit: ratio_limit }
+        } else {
+            Self::Absolute { limit: max_uncompressed }
+        }
+    }
+
+    fn limit(self) -> u64 {
+        match self {
+            Self::Absolute { limit } | Self::Ratio { limit, .. } => limit,
+        }
+    }
+
+    fn error(self) -> VerifyError {
+        match self {
+            Self::Absolute { limit } => VerifyError::UncompressedTooLarge { limit },
+            Self::Ratio { max_ratio, declared, limit } => {
+                VerifyError::RatioExceeded { max_ratio, declared, limit }
+            }
+        }
+    }
+}
+
+/// The decompressed side of a layer: counts, caps, hashes and (optionally) lists it.
+#[derive(Debug)]
+pub(crate) struct Uncompressed {
+    /// Bytes accepted so far.
+    pub(crate) len: u64,
+    cap: Cap,
+    hasher: Hasher,
+    /// The tar walker, when a listing was asked for.
+    pub(crate) tar: Option<TarWalker>,
+}
+
+impl Uncompressed {
+    /// An empty output hashed with `algorithm`.
+    pub(crate) fn new(algorithm: Algorithm, cap: Cap, tar: Option<TarWalker>) -> Self {
+        Self { len: 0, cap, hasher: Hasher::new(algorithm), tar }
+    }
+
+    /// The digest of everything accepted (the diff_id), and the tar walker.
+    pub(crate) fn finish(self) -> (Digest, Option<TarWalker>) {
+        (self.hasher.finalize(), self.tar)
+    }
+}
+
+impl Sink for Uncompressed {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), VerifyError> {
+        let len = self.len.saturating_add(bytes.len() as u64);
+        if len > self.cap.limit() {
+            return Err(self.cap.error());
+        }
+        self.len = len;
+        self.hasher.update(bytes);
+        if let Some(tar) = &mut self.tar {
+            tar.update(bytes);
+        }
+        Ok(())
+    }
+}

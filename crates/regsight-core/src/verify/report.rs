@@ -1,0 +1,74 @@
+//! What verifying one layer found: computed values, per-check results and the first failure.
+
+use serde::{Serialize, Serializer};
+
+use super::error::VerifyError;
+use super::tar::TarListing;
+use crate::{Compression, Digest, MediaType};
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Check {
+    /// The computed value equals the expected one.
+    Passed,
+    /// The computed value differs from the expected one.
+    Failed,
+    /// Nothing was expected (e.g. no diff_id given), so nothing was compared.
+    NotChecked,
+    /// Verification stopped before the value could be computed.
+    Incomplete,
+}
+
+impl Check {
+    /// `Passed` or `Failed` depending on `equal`.
+    pub(crate) fn compare(equal: bool) -> Self {
+        if equal { Self::Passed } else { Self::Failed }
+    }
+}
+
+/// Everything known about a layer once its verifier is finished.
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerReport {
+    /// Media type of the layer.
+    pub media_type: MediaType,
+    /// Compression implied by the media type (`"none"`, `"gzip"`, `"zstd"`).
+    #[serde(serialize_with = "compression_name")]
+    pub compression: Compression,
+    /// Digest from the descriptor.
+    pub expected_digest: Digest,
+    /// Digest of the bytes received, when all of them were hashed.
+    pub computed_digest: Option<Digest>,
+    /// Size from the descriptor.
+    pub declared_size: u64,
+    /// Compressed bytes received.
+    pub compressed_size: u64,
+    /// Uncompressed bytes produced.
+    pub uncompressed_size: u64,
+    /// diff_id from the image config, if given.
+    pub expected_diff_id: Option<Digest>,
+    /// Digest of the uncompressed tar, when the whole stream was decompressed.
+    pub computed_diff_id: Option<Digest>,
+    /// Blob digest against the descriptor.
+    pub digest: Check,
+    /// Blob size against the descriptor.
+    pub size: Check,
+    /// Uncompressed digest against the config's diff_id.
+    pub diff_id: Check,
+    /// The tar listing, when it was asked for.
+    pub listing: Option<TarListing>,
+    /// Why the layer is not verified: what stopped the verifier, else the first failed check.
+    pub error: Option<VerifyError>,
+    /// True when nothing failed (a diff_id that was not given counts as not failed).
+    pub verified: bool,
+}
+
+fn compression_name<S: Serializer>(compression: &Compression, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match compression {
+        Compression::None => "none",
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
+    })
+}
