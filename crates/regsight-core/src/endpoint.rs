@@ -456,66 +456,77 @@ pub struct NextLink {
 /// The whole header is checked; a malformed one is an error rather than a silent last page.
 /// `Ok(None)` means there is no next page.
 pub fn next_link(link_header: &str, request_url: &str) -> Result<Option<NextLink>, EndpointError> {
-    let base = parse_absolute(request_url)
+    let request = parse_absolute(request_url)
         .map_err(|source| EndpointError::BadRequestUrl { url: excerpt(request_url), source })?;
     let Some(target) = find_next_target(link_header)? else {
         return Ok(None);
     };
-    let bad = |source| EndpointError::BadNextLink { target: excerpt(target), source };
-    let (url, origin) = resolve(&base, target).map_err(bad)?;
-    let (request, _) = base.with_path(remove_dot_segments(base.path));
-    if url == request {
+    let next = resolve(&request, target)
+        .map_err(|source| EndpointError::BadNextLink { target: excerpt(target), source })?;
+    let url = next.to_string();
+    let request = Resolved::from(&request);
+    if url == request.to_string() {
         return Err(EndpointError::NextLinkLoops { url: excerpt(&url) });
     }
-    Ok(Some(NextLink { same_origin: origin == base.origin(), url }))
+    let same_origin = (next.scheme, &next.authority) == (request.scheme, &request.authority);
+    Ok(Some(NextLink { url, same_origin }))
 }
 
-/// Resolves `reference` against `base` (RFC 3986 section 5.2), dropping any fragment; returns the
-/// URL and its origin.
-fn resolve(base: &UrlParts<'_>, reference: &str) -> Result<(String, String), UrlError> {
+/// An absolute URL as a request would use it: normalized authority, no dot segments, no fragment.
+struct Resolved<'a> {
+    scheme: &'static str,
+    authority: String,
+    path: String,
+    query: Option<&'a str>,
+}
+
+impl<'a> From<&UrlParts<'a>> for Resolved<'a> {
+    fn from(parts: &UrlParts<'a>) -> Self {
+        Self {
+            scheme: parts.scheme,
+            authority: parts.authority.clone(),
+            path: remove_dot_segments(parts.path),
+            query: parts.query,
+        }
+    }
+}
+
+impl fmt::Display for Resolved<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() { "/" } else { &self.path };
+        write!(f, "{}://{}{path}", self.scheme, self.authority)?;
+        match self.query {
+            Some(query) => write!(f, "?{query}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Resolves `reference` against `base` (RFC 3986 section 5.2).
+fn resolve<'a>(base: &UrlParts<'a>, reference: &'a str) -> Result<Resolved<'a>, UrlError> {
     check_url_chars(reference)?;
     let has_scheme = reference
         .find([':', '/', '?', '#'])
         .is_some_and(|end| reference[end..].starts_with(':') && reference::is_scheme(&reference[..end]));
-    let target = if has_scheme {
-        let parts = parse_absolute(reference)?;
-        UrlParts { path: "", ..parts }.with_path(remove_dot_segments(parts.path))
-    } else if let Some(rest) = reference.strip_prefix("//") {
+    if has_scheme {
+        return Ok(Resolved::from(&parse_absolute(reference)?));
+    }
+    if let Some(rest) = reference.strip_prefix("//") {
         let (authority, rest) = split_authority(rest);
         let (path, query, _) = split_path(rest);
         let authority = normalize_authority(base.scheme, authority)?;
-        UrlParts { scheme: base.scheme, authority, path: "", query, fragment: None }.with_path(remove_dot_segments(path))
+        return Ok(Resolved { scheme: base.scheme, authority, path: remove_dot_segments(path), query });
+    }
+    let (path, query, _) = split_path(reference);
+    let (path, query) = if path.is_empty() {
+        (remove_dot_segments(base.path), query.or(base.query))
+    } else if path.starts_with('/') {
+        (remove_dot_segments(path), query)
     } else {
-        let (path, query, _) = split_path(reference);
-        let (path, query) = if path.is_empty() {
-            (remove_dot_segments(base.path), query.or(base.query))
-        } else if path.starts_with('/') {
-            (remove_dot_segments(path), query)
-        } else {
-            let directory = base.path.rfind('/').map_or("/", |slash| &base.path[..=slash]);
-            (remove_dot_segments(&format!("{directory}{path}")), query)
-        };
-        UrlParts { authority: base.authority.clone(), path: "", query, fragment: None, ..*base }.with_path(path)
+        let directory = base.path.rfind('/').map_or("/", |slash| &base.path[..=slash]);
+        (remove_dot_segments(&format!("{directory}{path}")), query)
     };
-    Ok(target)
-}
-
-impl UrlParts<'_> {
-    /// `scheme://authority`.
-    fn origin(&self) -> String {
-        format!("{}://{}", self.scheme, self.authority)
-    }
-
-    /// `scheme://authority` + `path` (`/` if empty) + `?query`, and the origin.
-    fn with_path(&self, path: String) -> (String, String) {
-        let origin = self.origin();
-        let path = if path.is_empty() { "/" } else { path.as_str() };
-        let url = match self.query {
-            Some(query) => format!("{origin}{path}?{query}"),
-            None => format!("{origin}{path}"),
-        };
-        (url, origin)
-    }
+    Ok(Resolved { scheme: base.scheme, authority: base.authority.clone(), path, query })
 }
 
 /// Which dot segment `segment` is (`.` → 1, `..` → 2), counting `%2e` as a dot like browsers do.
