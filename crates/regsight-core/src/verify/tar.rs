@@ -473,11 +473,13 @@ impl TarWalker {
         Ok(())
     }
 
-    /// Adds an entry to the listing unless a listing cap is reached.
+    /// Adds an entry to the listing unless a listing cap is reached; once one is, the listing
+    /// stays a prefix of the archive (no holes).
     fn keep(&mut self, entry: TarEntry) {
         self.listing.total_entries += 1;
         let bytes = entry.path.len() + entry.link_target.as_ref().map_or(0, String::len);
-        let fits = self.listing.entries.len() < self.options.max_entries
+        let fits = !self.listing.truncated
+            && self.listing.entries.len() < self.options.max_entries
             && self.path_bytes + bytes <= self.options.max_path_bytes;
         if fits {
             self.path_bytes += bytes;
