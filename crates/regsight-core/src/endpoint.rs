@@ -902,6 +902,27 @@ mod tests {
     }
 
     #[test]
+    fn same_origin_agrees_with_the_auth_origin_guard() {
+        // The auth module decides where credentials may go; a next link must never disagree with it.
+        let request = "https://r.example/v2/_catalog?n=1";
+        let guard = |url: &str| crate::auth::HttpUrl::parse(url).map(|u| u.origin().clone()).expect(url);
+        for target in [
+            "/v2/_catalog?last=a",
+            "https://R.example:443/x",
+            "http://r.example/x",
+            "https://r.example:8443/x",
+            "//evil.example/x",
+            "https://[::1]:5000/x",
+            "HTTP://localhost:80/x",
+        ] {
+            let header = format!("<{target}>; rel=next");
+            let link = next_link(&header, request).expect(target).expect(target);
+            let same = guard(&link.url) == guard(request);
+            assert_eq!(link.same_origin, same, "{target} -> {}", link.url);
+        }
+    }
+
+    #[test]
     fn malformed_and_hostile_links_are_errors() {
         let request = "https://r.example/v2/a/tags/list";
         let malformed = [
