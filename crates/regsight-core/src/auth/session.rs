@@ -8,7 +8,7 @@ use std::fmt;
 use crate::ErrorCode;
 use crate::auth::basic::Password;
 use crate::auth::cache::{CacheKey, TokenCache};
-use crate::auth::challenge::{BasicChallenge, BearerChallenge, BearerError, ChallengeError, parse_challenges};
+use crate::auth::challenge::{BearerChallenge, BearerError, ChallengeError, parse_challenges};
 use crate::auth::header::AuthHeader;
 use crate::auth::origin::{HttpUrl, Origin, UrlError};
 use crate::auth::scope::{ScopeError, ScopeSet};
@@ -259,9 +259,8 @@ impl Session {
                     let bearer = BearerChallenge::from_challenge(bearer)?;
                     return self.on_bearer(attempt, bearer, now);
                 }
-                if let Some(basic) = challenges.iter().find(|c| c.is_scheme("basic")) {
-                    let basic = BasicChallenge::from_challenge(basic)?;
-                    return self.on_basic(attempt, &basic);
+                if challenges.iter().any(|c| c.is_scheme("basic")) {
+                    return self.on_basic(attempt);
                 }
                 let schemes: Vec<&str> = challenges.iter().map(|c| c.scheme()).collect();
                 Err(AuthError::UnsupportedChallenge { schemes: truncate(&schemes.join(", "), MAX_DETAIL_CHARS) })
@@ -291,7 +290,6 @@ impl Session {
     ) -> Result<Action, AuthError> {
         let State::AwaitingToken { key, requested_at } = std::mem::replace(&mut attempt.state, State::Finished)
         else {
-            attempt.state = State::Finished;
             return Err(AuthError::CallOrder { expected: "handle_token_response only after Action::FetchToken" });
         };
         let server = key.realm.origin().to_string();
@@ -359,7 +357,7 @@ impl Session {
     }
 
     /// A Basic challenge on a 401.
-    fn on_basic(&mut self, attempt: &mut Attempt, _challenge: &BasicChallenge) -> Result<Action, AuthError> {
+    fn on_basic(&mut self, attempt: &mut Attempt) -> Result<Action, AuthError> {
         self.known = Known::Basic;
         let server = self.registry.origin().to_string();
         let unauthorized = |reason| Err(AuthError::Unauthorized { server, reason, detail: None });
@@ -427,7 +425,7 @@ impl fmt::Display for UnauthorizedReason {
     }
 }
 
-/// `, which says "<detail>"` or nothing.
+/// ` (it says "<detail>")`, or nothing without a detail.
 fn says(detail: &Option<String>) -> String {
     detail.as_ref().map(|d| format!(" (it says {d:?})")).unwrap_or_default()
 }
