@@ -4,6 +4,7 @@
 //! Callers pass bytes, responses and `now` in; requests, reports and deadlines come out.
 
 pub mod auth;
+pub mod chain;
 pub mod digest;
 pub mod endpoint;
 pub mod error_code;
