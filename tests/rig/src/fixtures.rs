@@ -663,33 +663,35 @@ impl Builder {
 
     fn manifest_truth(&self, repo: &str, reference: &str, dir: &Path) -> Result<(BlobTruth, Value)> {
         let raw = self.raw_manifest(repo, reference)?;
-        let file = dir.join("manifest");
+        let file = dir.join(format!("manifest-{}", sha256_hex(&raw).trim_start_matches("sha256:")));
         fs::write(&file, &raw)?;
         let json: Value = serde_json::from_slice(&raw)?;
         let truth = BlobTruth {
             media_type: json_str(&json["mediaType"])?,
             digest: cmd::sha256sum_file(&file)?,
             size: cmd::byte_count_of(&format!("cat {}", sh_quote(&file)))?,
+            file,
         };
         Ok((truth, json))
     }
 
     fn image_truth(&self, repo: &str, platform: String, manifest: BlobTruth, json: &Value, dir: &Path) -> Result<ImageTruth> {
         let config_digest = json_str(&json["config"]["digest"])?;
-        let config_file = dir.join("config");
+        let config_file = dir.join(format!("config-{}", config_digest.trim_start_matches("sha256:")));
         self.fetch_blob(repo, &config_digest, &config_file)?;
         let config_json: Value = serde_json::from_slice(&fs::read(&config_file)?)?;
         let config = BlobTruth {
             media_type: json_str(&json["config"]["mediaType"])?,
             digest: cmd::sha256sum_file(&config_file)?,
             size: fs::metadata(&config_file)?.len(),
+            file: config_file,
         };
         let diff_ids = config_json["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default();
         let mut layers = Vec::new();
         for (i, layer) in json["layers"].as_array().into_iter().flatten().enumerate() {
             let media_type = json_str(&layer["mediaType"])?;
             let claimed_digest = json_str(&layer["digest"])?;
-            let file = dir.join(format!("layer-{i}"));
+            let file = dir.join(format!("layer-{}", claimed_digest.trim_start_matches("sha256:")));
             self.fetch_blob(repo, &claimed_digest, &file)?;
             let quoted = sh_quote(&file);
             let decompress = if media_type.contains("gzip") {
@@ -708,6 +710,7 @@ impl Builder {
                 size: cmd::byte_count_of(&format!("cat {quoted}"))?,
                 diff_id: cmd::sha256sum_of(&decompress)?,
                 uncompressed_size: cmd::byte_count_of(&decompress)?,
+                file,
             });
         }
         Ok(ImageTruth { platform, manifest, config, layers })

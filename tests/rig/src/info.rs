@@ -105,6 +105,8 @@ pub struct BlobTruth {
     pub digest: String,
     /// Byte count of the bytes the registry serves.
     pub size: u64,
+    /// A copy of those bytes, as downloaded for the truth.
+    pub file: PathBuf,
 }
 
 /// One platform image.
@@ -141,6 +143,8 @@ pub struct LayerTruth {
     pub diff_id: String,
     /// `wc -c` of the decompressed bytes.
     pub uncompressed_size: u64,
+    /// A copy of the bytes the registry serves.
+    pub file: PathBuf,
 }
 
 /// The verdict a verifier must reach on a fixture.
