@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::model::{Descriptor, Manifest, parse_config, parse_manifest};
 use crate::verify::{Check, LayerReport};
-use crate::{Digest, MediaType};
+use crate::Digest;
 
 /// One document as received from the registry.
 #[derive(Debug, Clone, Copy)]
@@ -383,6 +383,7 @@ impl Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MediaType;
     use crate::verify::{LayerVerifier, VerifyOptions};
 
     const TAR: &str = "application/vnd.oci.image.layer.v1.tar";

@@ -1,3 +1,6 @@
-//! The regsight page (placeholder until the UI issue lands).
+//! The regsight page's entry point: mounts [`regsight_ui::App`].
 
-fn main() {}
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(regsight_ui::App);
+}
