@@ -27,7 +27,9 @@ fn layers() -> &'static [Layer] {
     LAYERS.get_or_init(|| {
         let dir = temp_dir("chunking");
         std::fs::write(dir.join("text"), "regsight verifies layers\n".repeat(2000)).expect("write");
-        let noise: Vec<u8> = (0..40_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let noise: Vec<u8> = (0..40_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
         std::fs::write(dir.join("noise"), noise).expect("write");
         std::fs::write(dir.join(format!("{}.long", "n".repeat(120))), b"long").expect("write");
         let tar = tar_of(&dir, "pax");
@@ -66,7 +68,11 @@ fn layers() -> &'static [Layer] {
 }
 
 fn options() -> VerifyOptions {
-    VerifyOptions { listing: Some(ListingOptions::default()), output_buffer_size: 1024, ..VerifyOptions::default() }
+    VerifyOptions {
+        listing: Some(ListingOptions::default()),
+        output_buffer_size: 1024,
+        ..VerifyOptions::default()
+    }
 }
 
 /// Feeds `layer` cut by `sizes` (cycled; a 0 is an empty `update`).
@@ -117,6 +123,9 @@ proptest! {
 
 #[test]
 fn the_test_layers_cover_verified_and_failed_cases() {
-    let verdicts: Vec<bool> = layers().iter().map(|l| verify_in_chunks(l, &[l.blob.len()]).verified).collect();
+    let verdicts: Vec<bool> = layers()
+        .iter()
+        .map(|l| verify_in_chunks(l, &[l.blob.len()]).verified)
+        .collect();
     assert_eq!(verdicts, [true, true, true, false, false, false]);
 }

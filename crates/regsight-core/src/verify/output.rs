@@ -17,17 +17,32 @@ pub(crate) enum Cap {
     /// The absolute cap.
     Absolute { limit: u64 },
     /// The ratio cap, applied to the declared compressed size.
-    Ratio { max_ratio: u64, declared: u64, limit: u64 },
+    Ratio {
+        max_ratio: u64,
+        declared: u64,
+        limit: u64,
+    },
 }
 
 impl Cap {
     /// The tighter of the absolute cap and `max_ratio` times `max(declared, ratio_floor)`.
-    pub(crate) fn new(max_uncompressed: u64, max_ratio: u64, declared: u64, ratio_floor: u64) -> Self {
+    pub(crate) fn new(
+        max_uncompressed: u64,
+        max_ratio: u64,
+        declared: u64,
+        ratio_floor: u64,
+    ) -> Self {
         let ratio_limit = max_ratio.saturating_mul(declared.max(ratio_floor));
         if ratio_limit < max_uncompressed {
-            Self::Ratio { max_ratio, declared, limit: ratio_limit }
+            Self::Ratio {
+                max_ratio,
+                declared,
+                limit: ratio_limit,
+            }
         } else {
-            Self::Absolute { limit: max_uncompressed }
+            Self::Absolute {
+                limit: max_uncompressed,
+            }
         }
     }
 
@@ -40,9 +55,15 @@ impl Cap {
     fn error(self) -> VerifyError {
         match self {
             Self::Absolute { limit } => VerifyError::UncompressedTooLarge { limit },
-            Self::Ratio { max_ratio, declared, limit } => {
-                VerifyError::RatioExceeded { max_ratio, declared, limit }
-            }
+            Self::Ratio {
+                max_ratio,
+                declared,
+                limit,
+            } => VerifyError::RatioExceeded {
+                max_ratio,
+                declared,
+                limit,
+            },
         }
     }
 }
@@ -61,7 +82,12 @@ pub(crate) struct Uncompressed {
 impl Uncompressed {
     /// An empty output hashed with `algorithm`.
     pub(crate) fn new(algorithm: Algorithm, cap: Cap, tar: Option<TarWalker>) -> Self {
-        Self { len: 0, cap, hasher: Hasher::new(algorithm), tar }
+        Self {
+            len: 0,
+            cap,
+            hasher: Hasher::new(algorithm),
+            tar,
+        }
     }
 
     /// The digest of everything accepted (the diff_id), and the tar walker.

@@ -31,7 +31,11 @@ pub struct ListingOptions {
 
 impl Default for ListingOptions {
     fn default() -> Self {
-        Self { max_entries: 100_000, max_path_bytes: 16 << 20, max_extended_header: 1 << 20 }
+        Self {
+            max_entries: 100_000,
+            max_path_bytes: 16 << 20,
+            max_extended_header: 1 << 20,
+        }
     }
 }
 
@@ -231,7 +235,11 @@ enum State {
     /// Skipping `remaining` bytes of entry data and padding.
     Skip { remaining: u64 },
     /// Collecting `remaining` more bytes of an extended header, then skipping `padding`.
-    Extended { kind: Extended, remaining: u64, padding: u64 },
+    Extended {
+        kind: Extended,
+        remaining: u64,
+        padding: u64,
+    },
     /// Collecting GNU sparse extension blocks, then skipping `data` bytes.
     SparseExtension { data: u64 },
     /// After the end-of-archive marker, or after an error: ignore the rest.
@@ -296,7 +304,9 @@ impl TarWalker {
     pub fn finish(mut self) -> TarListing {
         let at_boundary = self.state == State::Header && self.filled == 0;
         if self.state != State::Done && !at_boundary {
-            self.listing.error = Some(TarError::Truncated { offset: self.offset });
+            self.listing.error = Some(TarError::Truncated {
+                offset: self.offset,
+            });
         }
         self.listing
     }
@@ -325,19 +335,39 @@ impl TarWalker {
                 used
             }
             State::Skip { remaining } => {
-                let used = usize::try_from(remaining).unwrap_or(usize::MAX).min(bytes.len());
+                let used = usize::try_from(remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
                 let remaining = remaining - used as u64;
-                self.state = if remaining == 0 { State::Header } else { State::Skip { remaining } };
+                self.state = if remaining == 0 {
+                    State::Header
+                } else {
+                    State::Skip { remaining }
+                };
                 used
             }
-            State::Extended { kind, remaining, padding } => {
-                let used = usize::try_from(remaining).unwrap_or(usize::MAX).min(bytes.len());
+            State::Extended {
+                kind,
+                remaining,
+                padding,
+            } => {
+                let used = usize::try_from(remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
                 self.extended.extend_from_slice(&bytes[..used]);
                 let remaining = remaining - used as u64;
                 if remaining > 0 {
-                    self.state = State::Extended { kind, remaining, padding };
+                    self.state = State::Extended {
+                        kind,
+                        remaining,
+                        padding,
+                    };
                 } else {
-                    self.state = if padding == 0 { State::Header } else { State::Skip { remaining: padding } };
+                    self.state = if padding == 0 {
+                        State::Header
+                    } else {
+                        State::Skip { remaining: padding }
+                    };
                     if let Err(error) = self.extended_done(kind) {
                         self.fail(error);
                     }
@@ -378,15 +408,27 @@ impl TarWalker {
                 };
                 let limit = self.options.max_extended_header;
                 if size > limit {
-                    return Err(TarError::ExtendedHeaderTooLarge { offset: self.header_offset, size, limit });
+                    return Err(TarError::ExtendedHeaderTooLarge {
+                        offset: self.header_offset,
+                        size,
+                        limit,
+                    });
                 }
                 self.extended.clear();
                 let padding = padded(size) - size;
                 self.state = if size == 0 {
                     self.extended_done(kind)?;
-                    if padding == 0 { State::Header } else { State::Skip { remaining: padding } }
+                    if padding == 0 {
+                        State::Header
+                    } else {
+                        State::Skip { remaining: padding }
+                    }
                 } else {
-                    State::Extended { kind, remaining: size, padding }
+                    State::Extended {
+                        kind,
+                        remaining: size,
+                        padding,
+                    }
                 };
                 Ok(())
             }
@@ -416,11 +458,19 @@ impl TarWalker {
     }
 
     fn number(&self, field: &[u8], name: &'static str) -> Result<u64, TarError> {
-        parse_number(field).ok_or(TarError::BadNumber { offset: self.header_offset, field: name })
+        parse_number(field).ok_or(TarError::BadNumber {
+            offset: self.header_offset,
+            field: name,
+        })
     }
 
     /// Handles the header of a real entry (not an extended header).
-    fn entry(&mut self, block: &[u8; BLOCK as usize], flag: u8, header_size: u64) -> Result<(), TarError> {
+    fn entry(
+        &mut self,
+        block: &[u8; BLOCK as usize],
+        flag: u8,
+        header_size: u64,
+    ) -> Result<(), TarError> {
         let over = std::mem::take(&mut self.local).over(&self.global);
         let mode = self.number(&block[100..108], "mode")?;
         let uid = self.number(&block[108..116], "uid")?;
@@ -438,10 +488,16 @@ impl TarWalker {
         };
         let stored = over.size.unwrap_or(header_size);
         // Like Go's archive/tar (used by Docker and containerd): these types never carry data.
-        let data = if matches!(flag, b'1'..=b'6') { 0 } else { stored };
+        let data = if matches!(flag, b'1'..=b'6') {
+            0
+        } else {
+            stored
+        };
         let mut size = over.real_size.unwrap_or(stored);
         let mut sparse = over.sparse;
-        self.state = State::Skip { remaining: padded(data) };
+        self.state = State::Skip {
+            remaining: padded(data),
+        };
         if flag == b'S' {
             sparse = true;
             size = self.number(&block[483..495], "realsize")?;
@@ -465,7 +521,9 @@ impl TarWalker {
             mode: (mode & 0o7777) as u32,
             uid: over.uid.unwrap_or(uid),
             gid: over.gid.unwrap_or(gid),
-            mtime: over.mtime.unwrap_or(i64::try_from(mtime).unwrap_or(i64::MAX)),
+            mtime: over
+                .mtime
+                .unwrap_or(i64::try_from(mtime).unwrap_or(i64::MAX)),
             link_target,
             sparse,
         };
@@ -506,10 +564,14 @@ impl TarWalker {
         match kind {
             Extended::LongName => self.local.path = Some(text(&bytes)),
             Extended::LongLink => self.local.link = Some(text(&bytes)),
-            Extended::Pax => parse_pax(&bytes, &mut self.local)
-                .ok_or(TarError::BadPaxRecord { offset: self.header_offset })?,
-            Extended::GlobalPax => parse_pax(&bytes, &mut self.global)
-                .ok_or(TarError::BadPaxRecord { offset: self.header_offset })?,
+            Extended::Pax => parse_pax(&bytes, &mut self.local).ok_or(TarError::BadPaxRecord {
+                offset: self.header_offset,
+            })?,
+            Extended::GlobalPax => {
+                parse_pax(&bytes, &mut self.global).ok_or(TarError::BadPaxRecord {
+                    offset: self.header_offset,
+                })?
+            }
         }
         self.extended = bytes;
         self.extended.clear();
@@ -547,7 +609,9 @@ fn parse_number(field: &[u8]) -> Option<u64> {
         if first != 0x80 {
             return None; // negative base-256 values make no sense for sizes, ids or our mtimes
         }
-        return rest.iter().try_fold(0u64, |acc, &b| acc.checked_mul(256)?.checked_add(u64::from(b)));
+        return rest.iter().try_fold(0u64, |acc, &b| {
+            acc.checked_mul(256)?.checked_add(u64::from(b))
+        });
     }
     let is_octal = |b: &&u8| (b'0'..=b'7').contains(*b);
     let trimmed = field.iter().skip_while(|&&b| b == b' ' || b == 0);
@@ -567,7 +631,10 @@ fn parse_pax(mut bytes: &[u8], into: &mut Overrides) -> Option<()> {
         let record = bytes.get(..len)?;
         let body = record.get(space + 1..)?.strip_suffix(b"\n")?;
         let eq = body.iter().position(|&b| b == b'=')?;
-        let (key, value) = (&body[..eq], String::from_utf8_lossy(&body[eq + 1..]).into_owned());
+        let (key, value) = (
+            &body[..eq],
+            String::from_utf8_lossy(&body[eq + 1..]).into_owned(),
+        );
         let number = || value.parse::<u64>().ok();
         match key {
             b"path" => into.path = Some(value.clone()),
@@ -600,9 +667,15 @@ fn whiteout(path: &str) -> Option<Whiteout> {
     let trimmed = path.trim_end_matches('/');
     let (dir, base) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
     if base == ".wh..wh..opq" {
-        return Some(Whiteout::Opaque { dir: dir.to_owned() });
+        return Some(Whiteout::Opaque {
+            dir: dir.to_owned(),
+        });
     }
     let name = base.strip_prefix(".wh.")?;
-    let target = if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
+    let target = if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    };
     Some(Whiteout::Remove { target })
 }

@@ -100,17 +100,26 @@ impl LayerVerifier {
         diff_id: Option<Digest>,
         options: VerifyOptions,
     ) -> Result<Self, VerifyError> {
-        let compression = media_type.layer_compression().ok_or_else(|| {
-            VerifyError::UnsupportedMediaType { media_type: media_type.as_str().to_owned() }
-        })?;
+        let compression =
+            media_type
+                .layer_compression()
+                .ok_or_else(|| VerifyError::UnsupportedMediaType {
+                    media_type: media_type.as_str().to_owned(),
+                })?;
         let decoder = match compression {
             Compression::None => Decoder::Plain,
             Compression::Gzip => Decoder::Gzip(Box::new(GzipDecoder::new())),
             Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
         };
-        let cap =
-            Cap::new(options.max_uncompressed_size, options.max_ratio, size, options.ratio_floor);
-        let diff_algorithm = diff_id.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
+        let cap = Cap::new(
+            options.max_uncompressed_size,
+            options.max_ratio,
+            size,
+            options.ratio_floor,
+        );
+        let diff_algorithm = diff_id
+            .as_ref()
+            .map_or(Algorithm::Sha256, Digest::algorithm);
         let tar = options.listing.map(TarWalker::new);
         Ok(Self {
             media_type: media_type.clone(),
@@ -142,7 +151,10 @@ impl LayerVerifier {
     fn process(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {
         let received = self.received.saturating_add(chunk.len() as u64);
         if received > self.declared_size {
-            return Err(VerifyError::TooLong { declared: self.declared_size, received });
+            return Err(VerifyError::TooLong {
+                declared: self.declared_size,
+                received,
+            });
         }
         self.received = received;
         self.compressed.update(chunk);
@@ -199,15 +211,20 @@ impl LayerVerifier {
             (Some(expected), Some(computed)) => Check::compare(expected == computed),
         };
         let digest_error = match &computed_digest {
-            Some(computed) if *computed != self.expected_digest => Some(VerifyError::DigestMismatch {
-                expected: self.expected_digest.clone(),
-                computed: computed.clone(),
-            }),
+            Some(computed) if *computed != self.expected_digest => {
+                Some(VerifyError::DigestMismatch {
+                    expected: self.expected_digest.clone(),
+                    computed: computed.clone(),
+                })
+            }
             _ => None,
         };
         let diff_id_error = match (&self.expected_diff_id, &computed_diff_id) {
             (Some(expected), Some(computed)) if expected != computed => {
-                Some(VerifyError::DiffIdMismatch { expected: expected.clone(), computed: computed.clone() })
+                Some(VerifyError::DiffIdMismatch {
+                    expected: expected.clone(),
+                    computed: computed.clone(),
+                })
             }
             _ => None,
         };
