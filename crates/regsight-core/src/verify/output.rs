@@ -110,3 +110,38 @@ impl Sink for Uncompressed {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tighter_cap_wins_and_the_floor_applies() {
+        assert!(
+            matches!(Cap::new(1 << 40, 100, 10, 1 << 20), Cap::Ratio { limit, .. } if limit == 100 << 20)
+        );
+        assert!(
+            matches!(Cap::new(1 << 40, 100, 5 << 20, 1 << 20), Cap::Ratio { limit, .. } if limit == 500 << 20)
+        );
+        assert!(
+            matches!(Cap::new(1 << 30, 100, 1 << 30, 0), Cap::Absolute { limit } if limit == 1 << 30)
+        );
+        assert!(matches!(
+            Cap::new(u64::MAX, u64::MAX, u64::MAX, 0),
+            Cap::Absolute { limit: u64::MAX }
+        ));
+    }
+
+    #[test]
+    fn output_stops_at_the_cap_without_counting_past_it() {
+        let mut out = Uncompressed::new(Algorithm::Sha256, Cap::Absolute { limit: 10 }, None);
+        out.write(b"12345").expect("under the cap");
+        out.write(b"67890").expect("at the cap");
+        assert_eq!(
+            out.write(b"x"),
+            Err(VerifyError::UncompressedTooLarge { limit: 10 })
+        );
+        assert_eq!(out.len, 10);
+        assert_eq!(out.finish().0, Digest::sha256_of(b"1234567890"));
+    }
+}

@@ -679,3 +679,79 @@ fn whiteout(path: &str) -> Option<Whiteout> {
     };
     Some(Whiteout::Remove { target })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_octal_and_base_256() {
+        let cases: &[(&[u8], Option<u64>)] = &[
+            (b"0000644\0", Some(0o644)),
+            (b"  755 \0", Some(0o755)),
+            (b"\0\0\0\0", Some(0)),
+            (b"00000000012\0", Some(10)),
+            (b"0008\0", None),
+            (b"12 34", None),
+            (&[0x80, 0, 0, 1, 0], Some(256)),
+            (&[0xff, 0xff, 0xff, 0xfe], None),
+            (
+                &[0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                None,
+            ),
+        ];
+        for (field, expected) in cases {
+            assert_eq!(parse_number(field), *expected, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn pax_records() {
+        let mut o = Overrides::default();
+        let body = b"30 mtime=1700000000.123456789\n18 path=a/b/c.txt\n13 size=4096\n";
+        assert_eq!(parse_pax(body, &mut o), Some(()));
+        assert_eq!(
+            (o.path.as_deref(), o.size, o.mtime),
+            (Some("a/b/c.txt"), Some(4096), Some(1_700_000_000))
+        );
+        for bad in [
+            &b"5 a=b\n"[..],
+            b"x path=a\n",
+            b"10 path=a\n",
+            b"12 size=abc\n",
+            b"8 noeq\n",
+            b"0 \n",
+        ] {
+            assert_eq!(
+                parse_pax(bad, &mut Overrides::default()),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn whiteouts() {
+        assert_eq!(
+            whiteout("a/.wh.b"),
+            Some(Whiteout::Remove {
+                target: "a/b".into()
+            })
+        );
+        assert_eq!(
+            whiteout(".wh.b"),
+            Some(Whiteout::Remove { target: "b".into() })
+        );
+        assert_eq!(
+            whiteout("a/.wh..wh..opq"),
+            Some(Whiteout::Opaque { dir: "a".into() })
+        );
+        assert_eq!(
+            whiteout(".wh..wh..opq"),
+            Some(Whiteout::Opaque { dir: String::new() })
+        );
+        assert_eq!(whiteout("a/b.wh.c"), None);
+        assert_eq!(whiteout("a/.wh/b"), None);
+    }
+}

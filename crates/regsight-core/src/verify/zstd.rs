@@ -340,3 +340,29 @@ fn frame_header_len(descriptor: u8) -> usize {
     };
     4 + 1 + window + dict_id + content_size
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lengths_and_content_sizes() {
+        // descriptor, header length, content size field bytes after the magic and descriptor
+        let cases: &[(u8, usize, &[u8], Option<u64>)] = &[
+            (0x00, 6, &[0x58], None),                       // window byte only
+            (0x20, 6, &[0x05], Some(5)),                    // single segment, 1-byte size
+            (0x60, 7, &[0x00, 0x01], Some(256 + 256)),      // single segment, 2-byte size + 256
+            (0x80, 10, &[0x58, 1, 0, 0, 0], Some(1)),       // window + 4-byte size
+            (0x03, 10, &[0x58, 1, 2, 3, 4], None),          // window + 4-byte dictionary id
+            (0xe0, 13, &[1, 0, 0, 0, 0, 0, 0, 0], Some(1)), // single segment, 8-byte size
+        ];
+        for &(descriptor, len, rest, size) in cases {
+            assert_eq!(frame_header_len(descriptor), len, "{descriptor:#x}");
+            let mut header = FRAME_MAGIC.to_vec();
+            header.push(descriptor);
+            header.extend_from_slice(rest);
+            assert_eq!(header.len(), len, "{descriptor:#x}");
+            assert_eq!(content_size(&header), size, "{descriptor:#x}");
+        }
+    }
+}
