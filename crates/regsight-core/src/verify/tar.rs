@@ -717,7 +717,7 @@ mod tests {
         for bad in [
             &b"5 a=b\n"[..],
             b"x path=a\n",
-            b"10 path=a\n",
+            b"11 path=a\n",
             b"12 size=abc\n",
             b"8 noeq\n",
             b"0 \n",
