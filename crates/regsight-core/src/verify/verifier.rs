@@ -75,7 +75,9 @@ enum Decoder {
 /// hashes the result and (if asked) lists the tar. It returns an error as soon as the blob is
 /// known to be bad (too long, corrupt, a decompression bomb); the verifier then ignores further
 /// input and returns that error again, so the caller should stop downloading. `finish` always
-/// returns a report with what was computed, including that error.
+/// returns a report with what was computed, including that error. For a stream that does not stop
+/// early the report does not depend on how the chunks were cut; after a stop, the byte counts say
+/// how far it got, which does.
 pub struct LayerVerifier {
     media_type: MediaType,
     compression: Compression,
