@@ -1,0 +1,374 @@
+//! The client's operations: tags, manifests, configs and whole-image verification, in Rust. The
+//! JS class in `lib.rs` is a thin wrapper around [`ClientCore`].
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use futures::StreamExt as _;
+use regsight_core::auth::{Credentials, Scope, ScopeSet};
+use regsight_core::chain::{ChainInput, ChainReport, Document, Verdict, verify_chain};
+use regsight_core::endpoint::{Endpoints, next_link};
+use regsight_core::model::{Descriptor, Manifest, parse_config, parse_manifest, parse_tag_list};
+use regsight_core::platform::{Platform, platforms, select};
+use regsight_core::reference::Reference;
+use regsight_core::verify::{LayerReport, Progress, VerifyOptions};
+use regsight_core::{Digest, ErrorCode, MANIFEST_ACCEPT};
+use serde::Serialize;
+use web_sys::AbortSignal;
+
+use crate::error::ClientError;
+use crate::layer::{LayerJob, verify_body};
+use crate::registry::Registry;
+
+/// Largest manifest accepted (as distribution and containerd).
+const MANIFEST_LIMIT: usize = 4 * 1024 * 1024;
+/// Largest config blob accepted.
+const CONFIG_LIMIT: usize = 8 * 1024 * 1024;
+/// Largest tag-list page accepted.
+const TAGS_PAGE_LIMIT: usize = 16 * 1024 * 1024;
+/// Most tag pages followed (a registry paginating forever is stopped here).
+const MAX_TAG_PAGES: usize = 10_000;
+
+/// Client-wide settings.
+pub struct Settings {
+    /// Registry -> base URL overrides (mirrors).
+    pub endpoints: Endpoints,
+    /// Registry host (or mirror host) -> credentials.
+    pub credentials: HashMap<String, Credentials>,
+    /// Platform chosen from an index when the caller names none.
+    pub platform: Platform,
+    /// Layers verified at once.
+    pub concurrency: usize,
+    /// Verifier limits.
+    pub verify: VerifyOptions,
+}
+
+/// The state behind a JS `Client`: settings and one [`Registry`] per base URL.
+pub struct ClientCore {
+    settings: Settings,
+    registries: RefCell<HashMap<String, Rc<Registry>>>,
+}
+
+/// A manifest or index as received.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchedManifest {
+    /// Media type (body, else Content-Type).
+    pub media_type: String,
+    /// sha256 of the bytes received.
+    pub digest: Digest,
+    /// `Docker-Content-Digest` as sent, if any.
+    pub header_digest: Option<String>,
+    /// Whether the computed digest equals the header (null when there was none).
+    pub header_matches: Option<bool>,
+    /// Byte count.
+    pub size: u64,
+    /// The bytes as text.
+    pub raw: String,
+    /// The parsed JSON.
+    pub json: serde_json::Value,
+    /// The index's platforms, when it is an index.
+    pub platforms: Option<Vec<String>>,
+    #[serde(skip)]
+    bytes: Vec<u8>,
+    #[serde(skip)]
+    content_type: Option<String>,
+    #[serde(skip)]
+    parsed: Option<Manifest>,
+}
+
+/// What a reference resolves to: the top document and, for an index, the chosen platform's.
+pub struct Resolved {
+    /// The reference.
+    pub reference: Reference,
+    /// The registry serving it.
+    pub registry: Rc<Registry>,
+    /// The index, when the reference names one, with the chosen entry.
+    pub index: Option<(FetchedManifest, Descriptor)>,
+    /// The image manifest.
+    pub manifest: FetchedManifest,
+}
+
+/// Per-call options of `verify`.
+pub struct VerifyCall<'a> {
+    /// Platform to choose from an index.
+    pub platform: Option<Platform>,
+    /// Cancels everything.
+    pub signal: Option<&'a AbortSignal>,
+    /// Whether to list each layer's files.
+    pub list_files: bool,
+    /// Progress sink: (layer index, progress).
+    pub on_progress: &'a dyn Fn(usize, Progress),
+}
+
+/// One layer's outcome: the verifier's report, or why it could not be streamed.
+pub struct LayerOutcome {
+    /// The job that was run.
+    pub job: LayerJob,
+    /// The report, when the blob could be streamed.
+    pub report: Option<LayerReport>,
+    /// Why it could not be, otherwise.
+    pub error: Option<ClientError>,
+}
+
+/// Everything `verify` found.
+pub struct Verification {
+    /// The resolved image.
+    pub resolved: Resolved,
+    /// The config bytes.
+    pub config: Vec<u8>,
+    /// The layers.
+    pub layers: Vec<LayerOutcome>,
+    /// The chain verdict.
+    pub chain: ChainReport,
+}
+
+impl ClientCore {
+    /// A client with these settings.
+    pub fn new(settings: Settings) -> Self {
+        Self { settings, registries: RefCell::new(HashMap::new()) }
+    }
+
+    /// The registry (and session) serving `reference`, created on first use.
+    fn registry(&self, reference: &Reference) -> Result<Rc<Registry>, ClientError> {
+        let base = self.settings.endpoints.base_url(reference.registry())?;
+        let key = base.to_string();
+        if let Some(existing) = self.registries.borrow().get(&key) {
+            return Ok(existing.clone());
+        }
+        let credentials = self
+            .settings
+            .credentials
+            .get(base.host())
+            .or_else(|| self.settings.credentials.get(reference.registry()))
+            .cloned()
+            .unwrap_or(Credentials::Anonymous);
+        let registry = Rc::new(Registry::new(base, credentials)?);
+        self.registries.borrow_mut().insert(key, registry.clone());
+        Ok(registry)
+    }
+
+    /// Every tag of the reference's repository, following `Link` pages.
+    pub async fn tags(&self, reference: &Reference, signal: Option<&AbortSignal>) -> Result<Vec<String>, ClientError> {
+        let registry = self.registry(reference)?;
+        let scopes = pull_scope(reference)?;
+        let mut url = registry.base().tags_list(reference, None, None);
+        let mut seen = HashSet::new();
+        let mut tags = Vec::new();
+        for _ in 0..MAX_TAG_PAGES {
+            seen.insert(url.clone());
+            let answer = registry.send("GET", &url, scopes.clone(), Some("application/json"), signal).await?;
+            let response = Registry::expect_ok(answer.response, ErrorCode::NameUnknown, signal).await?;
+            let link = response.header("Link");
+            let page = parse_tag_list(&response.bytes("tag list", TAGS_PAGE_LIMIT, signal).await?)?;
+            tags.extend(page.tags);
+            let Some(link) = link else { return Ok(tags) };
+            let Some(next) = next_link(&link, &url)? else { return Ok(tags) };
+            if !next.same_origin {
+                return Err(ClientError::Unsupported(format!(
+                    "the registry's next tag page is on another origin ({}); not following it",
+                    next.url
+                )));
+            }
+            if !seen.insert(next.url.clone()) {
+                return Err(ClientError::Unsupported(format!("the registry's tag pages loop back to {}", next.url)));
+            }
+            url = next.url;
+        }
+        Err(ClientError::TooLarge { what: "tag list".into(), limit: MAX_TAG_PAGES })
+    }
+
+    /// The manifest or index the reference names, exactly as served.
+    pub async fn fetch_manifest(
+        &self,
+        registry: &Registry,
+        reference: &Reference,
+        signal: Option<&AbortSignal>,
+    ) -> Result<FetchedManifest, ClientError> {
+        let url = registry.base().manifest(reference);
+        let answer = registry.send("GET", &url, pull_scope(reference)?, Some(MANIFEST_ACCEPT), signal).await?;
+        let response = Registry::expect_ok(answer.response, ErrorCode::ManifestUnknown, signal).await?;
+        let content_type = response.header("Content-Type");
+        let header_digest = response.header("Docker-Content-Digest");
+        let bytes = response.bytes("manifest", MANIFEST_LIMIT, signal).await?;
+        let parsed = parse_manifest(&bytes, content_type.as_deref())?;
+        let digest = Digest::sha256_of(&bytes);
+        let header_matches = header_digest.as_deref().map(|h| h.trim() == digest.to_string());
+        let platforms = match &parsed {
+            Manifest::Index(index) => Some(platforms(index).iter().map(ToString::to_string).collect()),
+            _ => None,
+        };
+        Ok(FetchedManifest {
+            media_type: parsed.media_type().to_string(),
+            digest,
+            header_digest,
+            header_matches,
+            size: bytes.len() as u64,
+            raw: String::from_utf8_lossy(&bytes).into_owned(),
+            json: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+            platforms,
+            bytes,
+            content_type,
+            parsed: Some(parsed),
+        })
+    }
+
+    /// Resolves a reference to its image manifest, through an index when it names one.
+    ///
+    /// Throws when a document is not what it was pinned to be (then nothing below it can be trusted).
+    pub async fn resolve(
+        &self,
+        reference: &Reference,
+        platform: Option<&Platform>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Resolved, ClientError> {
+        let registry = self.registry(reference)?;
+        let top = self.fetch_manifest(&registry, reference, signal).await?;
+        if let Some(pinned) = reference.digest()
+            && *pinned != top.digest
+        {
+            return Err(ClientError::DigestMismatch {
+                what: format!("manifest of {}", reference.familiar()),
+                expected: pinned.to_string(),
+                computed: top.digest.to_string(),
+            });
+        }
+        let Some(Manifest::Index(index)) = &top.parsed else {
+            return Ok(Resolved { reference: reference.clone(), registry, index: None, manifest: top });
+        };
+        let wanted = platform.unwrap_or(&self.settings.platform);
+        let entry = select(index, wanted)?.clone();
+        let child_ref = reference.with_digest(entry.digest.clone());
+        let child = self.fetch_manifest(&registry, &child_ref, signal).await?;
+        if child.digest != entry.digest {
+            return Err(ClientError::DigestMismatch {
+                what: format!("{wanted} manifest of {}", reference.familiar()),
+                expected: entry.digest.to_string(),
+                computed: child.digest.to_string(),
+            });
+        }
+        if matches!(child.parsed, Some(Manifest::Index(_))) {
+            return Err(ClientError::Unsupported("an index entry points at another index".into()));
+        }
+        Ok(Resolved { reference: reference.clone(), registry, index: Some((top, entry)), manifest: child })
+    }
+
+    /// The config blob of the resolved image (bytes and digest as computed).
+    pub async fn fetch_config(&self, resolved: &Resolved, signal: Option<&AbortSignal>) -> Result<Vec<u8>, ClientError> {
+        let image = match &resolved.manifest.parsed {
+            Some(Manifest::Image(image)) => image,
+            _ => {
+                return Err(ClientError::Unsupported(
+                    "this manifest is Docker schema1: it has no config (and cannot be verified)".into(),
+                ));
+            }
+        };
+        let url = resolved.registry.base().blob(&resolved.reference, &image.config.digest);
+        let answer = resolved.registry.send("GET", &url, pull_scope(&resolved.reference)?, None, signal).await?;
+        let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
+        response.bytes("config", CONFIG_LIMIT, signal).await
+    }
+
+    /// Verifies the whole chain of an image; content problems are in the result, not errors.
+    pub async fn verify(&self, reference: &Reference, call: VerifyCall<'_>) -> Result<Verification, ClientError> {
+        let resolved = self.resolve(reference, call.platform.as_ref(), call.signal).await?;
+        let image = match &resolved.manifest.parsed {
+            Some(Manifest::Image(image)) => image.clone(),
+            _ => {
+                let chain = chain_of(&resolved, None, &[]);
+                return Ok(Verification { resolved, config: Vec::new(), layers: Vec::new(), chain });
+            }
+        };
+        let config = self.fetch_config(&resolved, call.signal).await?;
+        let diff_ids = parse_config(&config).map(|c| c.rootfs.diff_ids).unwrap_or_default();
+        let jobs: Vec<LayerJob> = image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, layer)| LayerJob {
+                index,
+                url: resolved.registry.base().blob(&resolved.reference, &layer.digest),
+                authorization: None,
+                media_type: layer.media_type.clone(),
+                digest: layer.digest.clone(),
+                size: layer.size,
+                diff_id: diff_ids.get(index).cloned(),
+                options: self.settings.verify,
+                list_files: call.list_files,
+            })
+            .collect();
+        let scopes = pull_scope(&resolved.reference)?;
+        let registry = resolved.registry.clone();
+        let mut layers: Vec<LayerOutcome> = futures::stream::iter(jobs)
+            .map(|job| {
+                let scopes = scopes.clone();
+                let registry = registry.clone();
+                let on_progress = call.on_progress;
+                async move {
+                    let result = run_layer(&registry, &job, scopes, call.signal, |p| on_progress(job.index, p)).await;
+                    match result {
+                        Ok(report) => LayerOutcome { job, report: Some(report), error: None },
+                        Err(error) => LayerOutcome { job, report: None, error: Some(error) },
+                    }
+                }
+            })
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        if layers.iter().any(|l| matches!(l.error, Some(ClientError::Aborted))) {
+            return Err(ClientError::Aborted);
+        }
+        layers.sort_by_key(|l| l.job.index);
+        let reports: Vec<Option<LayerReport>> = layers.iter().map(|l| l.report.clone()).collect();
+        let chain = chain_of(&resolved, Some(&config), &reports);
+        Ok(Verification { resolved, config, layers, chain })
+    }
+}
+
+/// Streams one layer in-process (GET with the registry's auth, then the verifier).
+async fn run_layer(
+    registry: &Registry,
+    job: &LayerJob,
+    scopes: ScopeSet,
+    signal: Option<&AbortSignal>,
+    on_progress: impl FnMut(Progress),
+) -> Result<LayerReport, ClientError> {
+    if job.media_type.is_foreign() {
+        return Err(ClientError::Unsupported(format!(
+            "layer {} is a foreign layer ({}), which registries do not serve",
+            job.index, job.media_type
+        )));
+    }
+    let answer = registry.send("GET", &job.url, scopes, None, signal).await?;
+    let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
+    verify_body(job, response, signal, on_progress).await
+}
+
+/// The chain verdict over what was fetched.
+fn chain_of(resolved: &Resolved, config: Option<&[u8]>, layers: &[Option<LayerReport>]) -> ChainReport {
+    let input = ChainInput {
+        pinned: resolved.reference.digest(),
+        index: resolved.index.as_ref().map(|(m, _)| document(m)),
+        index_entry: resolved.index.as_ref().map(|(_, entry)| entry),
+        manifest: document(&resolved.manifest),
+        config,
+        layers,
+    };
+    verify_chain(&input)
+}
+
+/// A fetched manifest as the chain sees it.
+fn document(m: &FetchedManifest) -> Document<'_> {
+    Document { bytes: &m.bytes, content_type: m.content_type.as_deref(), header_digest: m.header_digest.as_deref() }
+}
+
+/// The pull scope of the reference's repository.
+fn pull_scope(reference: &Reference) -> Result<ScopeSet, ClientError> {
+    Ok(ScopeSet::from(Scope::repository_pull(reference.repository())?))
+}
+
+/// True when the verdict and every layer say the image is what it claims to be.
+pub fn is_ok(verification: &Verification) -> bool {
+    verification.chain.verdict == Verdict::Verified && verification.layers.iter().all(|l| l.error.is_none())
+}

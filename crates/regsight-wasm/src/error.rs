@@ -1,0 +1,141 @@
+//! The client's errors, and the one place they become JavaScript `Error`s with a stable `code`.
+
+use regsight_core::ErrorCode;
+use wasm_bindgen::JsValue;
+
+/// Everything that can stop a client operation.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The image reference is malformed.
+    #[error(transparent)]
+    Reference(#[from] regsight_core::reference::ReferenceError),
+    /// A configured registry base URL (mirror) is malformed, or a URL could not be built.
+    #[error(transparent)]
+    Endpoint(#[from] regsight_core::endpoint::EndpointError),
+    /// Authentication failed or cannot proceed.
+    #[error(transparent)]
+    Auth(#[from] regsight_core::auth::AuthError),
+    /// A scope could not be built for the repository.
+    #[error(transparent)]
+    Scope(#[from] regsight_core::auth::ScopeError),
+    /// A manifest is malformed or unsupported.
+    #[error(transparent)]
+    Manifest(#[from] regsight_core::model::ManifestError),
+    /// A config, tag list or other JSON document is malformed.
+    #[error(transparent)]
+    Decode(#[from] regsight_core::model::DecodeError),
+    /// No manifest in the index matches the wanted platform, or the platform is malformed.
+    #[error(transparent)]
+    Platform(#[from] regsight_core::platform::PlatformError),
+    /// A layer could not be verified at all (e.g. unsupported media type).
+    #[error(transparent)]
+    Verify(#[from] regsight_core::verify::VerifyError),
+    /// The registry answered with an error status.
+    #[error("{message} (from {url})")]
+    Registry {
+        /// Stable code from the registry's error body or the status.
+        code: ErrorCode,
+        /// HTTP status.
+        status: u16,
+        /// One-line summary of the answer.
+        message: String,
+        /// The URL that was requested.
+        url: String,
+    },
+    /// The browser reported a bare network failure: most often CORS.
+    #[error(
+        "could not reach {url}: {detail}. If the registry is up, this is most likely CORS: it must \
+         send Access-Control-Allow-Origin, allow the Authorization and Accept request headers, answer \
+         preflight (OPTIONS) requests, and expose WWW-Authenticate and Docker-Content-Digest \
+         (see deploy/README.md); or use a CORS-enabled mirror"
+    )]
+    Network {
+        /// The URL that failed.
+        url: String,
+        /// What the browser said.
+        detail: String,
+    },
+    /// The caller aborted the operation.
+    #[error("aborted")]
+    Aborted,
+    /// A document's bytes are not what they were pinned or announced to be.
+    #[error("{what}: expected {expected}, computed {computed}")]
+    DigestMismatch {
+        /// Which document.
+        what: String,
+        /// The digest it should have.
+        expected: String,
+        /// The digest its bytes have.
+        computed: String,
+    },
+    /// A response body is larger than we accept.
+    #[error("{what} is larger than the {limit}-byte limit")]
+    TooLarge {
+        /// Which body.
+        what: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The client was given options it cannot use.
+    #[error("invalid options: {0}")]
+    Options(String),
+    /// Something we understand but do not support.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A JavaScript value did not have the shape we expected.
+    #[error("unexpected value from JavaScript: {0}")]
+    Js(String),
+}
+
+impl ClientError {
+    /// The stable code JS callers switch on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Reference(e) => e.code(),
+            Self::Endpoint(e) => e.code(),
+            Self::Auth(e) => e.code(),
+            Self::Scope(e) => e.code(),
+            Self::Manifest(e) => e.code(),
+            Self::Decode(e) => e.code(),
+            Self::Platform(e) => e.code(),
+            Self::Verify(e) => e.code(),
+            Self::Registry { code, .. } => *code,
+            Self::Network { .. } => ErrorCode::Network,
+            Self::Aborted => ErrorCode::Aborted,
+            Self::DigestMismatch { .. } => ErrorCode::DigestMismatch,
+            Self::TooLarge { .. } => ErrorCode::LimitExceeded,
+            Self::Options(_) => ErrorCode::InvalidReference,
+            Self::Unsupported(_) => ErrorCode::Unsupported,
+            Self::Js(_) => ErrorCode::InvalidResponse,
+        }
+    }
+
+    /// Classifies a rejected `fetch` or stream read: an abort, or a network failure.
+    pub fn from_fetch_failure(url: &str, error: &JsValue) -> Self {
+        let name = js_sys::Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string());
+        if name.as_deref() == Some("AbortError") {
+            return Self::Aborted;
+        }
+        let detail = js_sys::Reflect::get(error, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| format!("{error:?}"));
+        Self::Network { url: url.to_owned(), detail }
+    }
+}
+
+/// A JS `Error` with `name = "RegsightError"`, the message, and `code`.
+impl From<ClientError> for JsValue {
+    fn from(error: ClientError) -> Self {
+        js_error(error.code(), &error.to_string())
+    }
+}
+
+/// Builds a JS `Error` carrying a stable `code`.
+pub fn js_error(code: ErrorCode, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("RegsightError");
+    // Setting a property on a fresh Error cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
+    error.into()
+}

@@ -1,0 +1,169 @@
+//! The one place regsight touches the network: the global `fetch`, which exists in pages, Web
+//! Workers and Node.js 20+ alike (so no `window` is ever needed).
+
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response};
+
+use crate::error::ClientError;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis.fetch(request)`.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> Promise;
+}
+
+/// Bytes copied from a JS chunk into wasm memory at a time: one buffer, reused for a whole body.
+pub const CHUNK_BUFFER: usize = 256 * 1024;
+
+/// A GET or HEAD request as regsight sends it.
+#[derive(Debug, Clone)]
+pub struct HttpRequest<'a> {
+    /// `GET` or `HEAD`.
+    pub method: &'a str,
+    /// Full URL.
+    pub url: &'a str,
+    /// `Accept` value, if any.
+    pub accept: Option<&'a str>,
+    /// `Authorization` value, if any.
+    pub authorization: Option<&'a str>,
+}
+
+/// A response whose body has not been read yet.
+pub struct HttpResponse {
+    response: Response,
+    url: String,
+}
+
+/// Sends a request with `credentials: "omit"`, CORS mode and redirects followed (browsers drop
+/// `Authorization` on cross-origin redirects).
+pub async fn send(request: &HttpRequest<'_>, signal: Option<&AbortSignal>) -> Result<HttpResponse, ClientError> {
+    let js = |e: JsValue| ClientError::Js(format!("{e:?}"));
+    let headers = Headers::new().map_err(js)?;
+    if let Some(accept) = request.accept {
+        headers.set("Accept", accept).map_err(js)?;
+    }
+    if let Some(authorization) = request.authorization {
+        headers.set("Authorization", authorization).map_err(js)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(&headers);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_mode(RequestMode::Cors);
+    init.set_redirect(RequestRedirect::Follow);
+    if let Some(signal) = signal {
+        init.set_signal(Some(signal));
+    }
+    let req = Request::new_with_str_and_init(request.url, &init)
+        .map_err(|e| ClientError::from_fetch_failure(request.url, &e))?;
+    let response = JsFuture::from(global_fetch(&req))
+        .await
+        .map_err(|e| ClientError::from_fetch_failure(request.url, &e))?;
+    let response: Response = response.dyn_into().map_err(|v| ClientError::Js(format!("fetch resolved to {v:?}")))?;
+    Ok(HttpResponse { response, url: request.url.to_owned() })
+}
+
+impl HttpResponse {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.response.status()
+    }
+
+    /// A response header, as the browser lets us read it (CORS-exposed headers only).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.response.headers().get(name).ok().flatten()
+    }
+
+    /// The URL that was requested (before redirects).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Reads the whole body, refusing more than `limit` bytes (whatever Content-Length says).
+    pub async fn bytes(self, what: &str, limit: usize, signal: Option<&AbortSignal>) -> Result<Vec<u8>, ClientError> {
+        let mut body = Vec::new();
+        let url = self.url.clone();
+        self.for_each_chunk(signal, |chunk| {
+            if body.len() + chunk.len() > limit {
+                return Err(ClientError::TooLarge { what: what.to_owned(), limit });
+            }
+            body.extend_from_slice(chunk);
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e {
+            ClientError::Js(detail) => ClientError::Network { url, detail },
+            other => other,
+        })?;
+        Ok(body)
+    }
+
+    /// Streams the body through `sink` in slices of at most [`CHUNK_BUFFER`] bytes, copied into
+    /// one reused wasm buffer (no allocation per chunk). Stops at the first error `sink` returns.
+    pub async fn for_each_chunk(
+        self,
+        signal: Option<&AbortSignal>,
+        mut sink: impl FnMut(&[u8]) -> Result<(), ClientError>,
+    ) -> Result<(), ClientError> {
+        let Some(stream) = self.response.body() else { return Ok(()) };
+        let reader: ReadableStreamDefaultReader = stream
+            .get_reader()
+            .dyn_into()
+            .map_err(|v| ClientError::Js(format!("body reader is {v:?}")))?;
+        let mut buffer = vec![0u8; CHUNK_BUFFER];
+        let result = loop {
+            if signal.is_some_and(AbortSignal::aborted) {
+                break Err(ClientError::Aborted);
+            }
+            let step = match JsFuture::from(reader.read()).await {
+                Ok(step) => step,
+                Err(e) => break Err(ClientError::from_fetch_failure(&self.url, &e)),
+            };
+            let done = Reflect::get(&step, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
+            if done {
+                break Ok(());
+            }
+            let Ok(value) = Reflect::get(&step, &"value".into()) else { break Ok(()) };
+            let chunk: Uint8Array = match value.dyn_into() {
+                Ok(chunk) => chunk,
+                Err(v) => break Err(ClientError::Js(format!("body chunk is {v:?}"))),
+            };
+            if let Err(e) = copy_through(&chunk, &mut buffer, &mut sink) {
+                break Err(e);
+            }
+        };
+        if result.is_err() {
+            // Tell the browser we no longer want the body; its own errors do not matter here.
+            let _ = reader.cancel();
+        }
+        result
+    }
+}
+
+/// Feeds one JS chunk to `sink` through `buffer`, one buffer-sized slice at a time.
+fn copy_through(
+    chunk: &Uint8Array,
+    buffer: &mut [u8],
+    sink: &mut impl FnMut(&[u8]) -> Result<(), ClientError>,
+) -> Result<(), ClientError> {
+    let len = chunk.length();
+    let step = buffer.len() as u32;
+    let mut offset = 0;
+    while offset < len {
+        let end = len.min(offset + step);
+        let n = (end - offset) as usize;
+        chunk.subarray(offset, end).copy_to(&mut buffer[..n]);
+        sink(&buffer[..n])?;
+        offset = end;
+    }
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch from the JS clock (the core never reads a clock).
+pub fn now() -> regsight_core::auth::UnixMillis {
+    regsight_core::auth::UnixMillis(js_sys::Date::now() as u64)
+}

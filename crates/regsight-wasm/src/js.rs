@@ -1,0 +1,273 @@
+//! Crossing into JavaScript: options in, result objects out, TypeScript types for both.
+
+use std::collections::HashMap;
+
+use regsight_core::auth::{BearerToken, Credentials, Password};
+use regsight_core::endpoint::Endpoints;
+use regsight_core::platform::Platform;
+use regsight_core::verify::{Check, Progress, VerifyOptions};
+use regsight_core::{Digest, ErrorCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::client::{FetchedManifest, Resolved, Settings, Verification, is_ok};
+use crate::error::ClientError;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** A parsed image reference, normalized as `docker pull` does. */
+export interface ParsedReference {
+  registry: string; repository: string; tag: string | null; digest: string | null;
+  familiar: string; canonical: string;
+}
+/** Credentials for one registry host: a password (exchanged for tokens) or a pre-issued token. */
+export type RegistryCredentials = { username: string; password: string } | { token: string };
+export interface ClientOptions {
+  /** Registry host -> base URL, e.g. { "docker.io": "https://mirror.example" }. */
+  mirrors?: Record<string, string>;
+  /** Registry or mirror host ("127.0.0.1:5000") -> credentials. Kept in memory only. */
+  credentials?: Record<string, RegistryCredentials>;
+  /** Platform chosen from multi-arch indexes, default "linux/amd64". */
+  platform?: string;
+  /** Layers verified at once (default from navigator.hardwareConcurrency). */
+  concurrency?: number;
+  /** Verifier limits. */
+  limits?: { maxUncompressedSize?: number; maxRatio?: number; ratioFloor?: number; maxZstdWindow?: number };
+}
+export interface CallOptions { platform?: string; signal?: AbortSignal }
+export interface LayerProgress { layer: number; bytes: number; total: number; uncompressedBytes: number; phase: "downloading" }
+export interface VerifyCallOptions extends CallOptions {
+  onProgress?: (progress: LayerProgress) => void;
+  /** List each layer's files (path, size, type, mode, link target, whiteouts). */
+  listFiles?: boolean;
+}
+export interface ManifestDocument {
+  mediaType: string; digest: string; headerDigest: string | null; headerMatches: boolean | null;
+  size: number; raw: string; json: any; platforms?: string[];
+}
+export interface ManifestResult extends ManifestDocument {
+  /** For an index: the chosen platform and its manifest. */
+  platform?: string; resolved?: ManifestDocument;
+}
+export interface ConfigResult { digest: string; size: number; json: any }
+export interface ErrorInfo { code: string; message: string }
+export interface LayerResult {
+  index: number; mediaType: string; digest: string; size: number; diffId: string | null;
+  computedDigest: string | null; computedDiffId: string | null; bytes: number; uncompressedBytes: number;
+  ok: boolean; error: ErrorInfo | null; files?: any;
+}
+export interface VerifyResult {
+  ok: boolean; verdict: "verified" | "failed" | "unverifiable"; reference: string;
+  indexDigest: string | null; manifestDigest: string; platform: string | null; imageId: string | null;
+  config: { digest: string; ok: boolean } | null; layers: LayerResult[]; problems: string[]; chain: any;
+}
+"#;
+
+/// Converts a serializable value to plain JS objects (maps as objects, numbers as numbers).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ClientError::Js(e.to_string()).into())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct OptionsDto {
+    mirrors: HashMap<String, String>,
+    credentials: HashMap<String, CredentialsDto>,
+    platform: Option<String>,
+    concurrency: Option<usize>,
+    limits: Option<VerifyOptions>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CredentialsDto {
+    Password { username: String, password: String },
+    Token { token: String },
+}
+
+/// Client settings from the constructor's options object.
+pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
+    let dto: OptionsDto = if options.is_undefined() || options.is_null() {
+        OptionsDto::default()
+    } else {
+        serde_wasm_bindgen::from_value(options.clone()).map_err(|e| ClientError::Options(e.to_string()))?
+    };
+    let mut endpoints = Endpoints::new();
+    for (registry, url) in &dto.mirrors {
+        endpoints.set_base_url(registry, url)?;
+    }
+    let mut credentials = HashMap::new();
+    for (host, given) in dto.credentials {
+        let parsed = match given {
+            CredentialsDto::Password { username, password } => Credentials::Password(
+                Password::new(&username, &password).map_err(|e| ClientError::Options(format!("credentials for {host}: {e}")))?,
+            ),
+            CredentialsDto::Token { token } => Credentials::Token(
+                BearerToken::new(&token).map_err(|e| ClientError::Options(format!("token for {host}: {e}")))?,
+            ),
+        };
+        credentials.insert(host, parsed);
+    }
+    let platform = dto.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
+    let concurrency = dto.concurrency.unwrap_or_else(default_concurrency).clamp(1, 16);
+    Ok(Settings { endpoints, credentials, platform, concurrency, verify: dto.limits.unwrap_or_default() })
+}
+
+/// `navigator.hardwareConcurrency` (at least 2, at most 6), or 3 where there is no navigator.
+fn default_concurrency() -> usize {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
+        .ok()
+        .and_then(|c| c.as_f64())
+        .map_or(3, |c| (c as usize).clamp(2, 6))
+}
+
+/// Per-call options: platform, abort signal, progress callback, file listing.
+pub struct CallOptions {
+    /// Platform override.
+    pub platform: Option<Platform>,
+    /// Abort signal.
+    pub signal: Option<web_sys::AbortSignal>,
+    /// Progress callback.
+    pub on_progress: Option<js_sys::Function>,
+    /// List files.
+    pub list_files: bool,
+}
+
+impl CallOptions {
+    /// Reads a call's options object (undefined means defaults).
+    pub fn read(options: &JsValue) -> Result<Self, ClientError> {
+        let get = |name: &str| {
+            if options.is_object() { js_sys::Reflect::get(options, &name.into()).ok() } else { None }
+        }
+        .filter(|v| !v.is_undefined() && !v.is_null());
+        let platform = match get("platform") {
+            Some(v) => Some(
+                v.as_string()
+                    .ok_or_else(|| ClientError::Options("platform must be a string like \"linux/arm64\"".into()))?
+                    .parse::<Platform>()?,
+            ),
+            None => None,
+        };
+        let signal = match get("signal") {
+            Some(v) => Some(v.dyn_into().map_err(|_| ClientError::Options("signal must be an AbortSignal".into()))?),
+            None => None,
+        };
+        let on_progress = match get("onProgress") {
+            Some(v) => Some(v.dyn_into().map_err(|_| ClientError::Options("onProgress must be a function".into()))?),
+            None => None,
+        };
+        let list_files = get("listFiles").is_some_and(|v| v.is_truthy());
+        Ok(Self { platform, signal, on_progress, list_files })
+    }
+}
+
+/// Calls the progress callback, if any; its exceptions are ignored (they are the caller's).
+pub fn report_progress(callback: Option<&js_sys::Function>, layer: usize, progress: Progress) {
+    let Some(callback) = callback else { return };
+    let event = json!({
+        "layer": layer,
+        "bytes": progress.received,
+        "total": progress.declared,
+        "uncompressedBytes": progress.uncompressed,
+        "phase": "downloading",
+    });
+    if let Ok(event) = to_js(&event) {
+        let _ = callback.call1(&JsValue::NULL, &event);
+    }
+}
+
+/// `manifest()`'s result.
+pub fn manifest_result(resolved: &Resolved) -> Result<JsValue, JsValue> {
+    let top = match &resolved.index {
+        Some((index, entry)) => {
+            let mut top = document(index)?;
+            top["platform"] = entry.platform.as_ref().map(|p| p.to_string()).into();
+            top["resolved"] = document(&resolved.manifest)?;
+            top
+        }
+        None => document(&resolved.manifest)?,
+    };
+    to_js(&top)
+}
+
+fn document(m: &FetchedManifest) -> Result<Value, JsValue> {
+    serde_json::to_value(m).map_err(|e| ClientError::Js(e.to_string()).into())
+}
+
+/// `config()`'s result.
+pub fn config_result(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let json: Value = serde_json::from_slice(bytes).map_err(|e| ClientError::Js(format!("config is not JSON: {e}")))?;
+    to_js(&json!({ "digest": Digest::sha256_of(bytes).to_string(), "size": bytes.len(), "json": json }))
+}
+
+fn error_info(code: ErrorCode, message: String) -> Value {
+    json!({ "code": code.as_str(), "message": message })
+}
+
+/// `verify()`'s result.
+pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
+    let chain = &v.chain;
+    let layers: Vec<Value> = v
+        .layers
+        .iter()
+        .map(|l| {
+            let report = l.report.as_ref();
+            let error = match (&l.error, report.and_then(|r| r.error.as_ref())) {
+                (Some(e), _) => error_info(e.code(), e.to_string()),
+                (None, Some(e)) => error_info(e.code(), e.to_string()),
+                (None, None) => Value::Null,
+            };
+            let link_ok = chain.layers.get(l.job.index).is_some_and(|link| link.status == regsight_core::chain::LinkStatus::Verified);
+            let mut layer = json!({
+                "index": l.job.index,
+                "mediaType": l.job.media_type.as_str(),
+                "digest": l.job.digest.to_string(),
+                "size": l.job.size,
+                "diffId": l.job.diff_id.as_ref().map(ToString::to_string),
+                "computedDigest": report.and_then(|r| r.computed_digest.as_ref()).map(ToString::to_string),
+                "computedDiffId": report.and_then(|r| r.computed_diff_id.as_ref()).map(ToString::to_string),
+                "bytes": report.map_or(0, |r| r.compressed_size),
+                "uncompressedBytes": report.map_or(0, |r| r.uncompressed_size),
+                "ok": l.error.is_none() && link_ok,
+                "error": error,
+            });
+            if let Some(listing) = report.and_then(|r| r.listing.as_ref()) {
+                layer["files"] = serde_json::to_value(listing).unwrap_or(Value::Null);
+            }
+            layer
+        })
+        .collect();
+    let mut problems = chain.problems.clone();
+    for l in &v.layers {
+        if let Some(e) = &l.error {
+            problems.push(format!("layer {}: {e}", l.job.index));
+        }
+    }
+    let platform = match &v.resolved.index {
+        Some((_, entry)) => entry.platform.as_ref().map(ToString::to_string),
+        None => regsight_core::model::parse_config(&v.config).ok().map(|c| c.platform().to_string()),
+    };
+    let config = chain.config.as_ref().map(|c| {
+        json!({ "digest": c.computed.to_string(), "ok": c.expected == Check::Passed && c.size_check != Check::Failed })
+    });
+    let result = json!({
+        "ok": is_ok(v),
+        "verdict": chain.verdict,
+        "reference": v.resolved.reference.canonical(),
+        "indexDigest": v.resolved.index.as_ref().map(|(i, _)| i.digest.to_string()),
+        "manifestDigest": v.resolved.manifest.digest.to_string(),
+        "platform": platform,
+        "imageId": chain.image_id().map(ToString::to_string),
+        "config": config,
+        "layers": layers,
+        "problems": problems,
+        "chain": chain,
+    });
+    to_js(&result)
+}

@@ -1,0 +1,94 @@
+//! Verifying one layer: stream its blob into the core's verifier, reporting progress. The same code
+//! runs in-process and inside a Web Worker.
+
+use regsight_core::verify::{LayerReport, LayerVerifier, ListingOptions, Progress, VerifyOptions};
+use regsight_core::{Digest, MediaType};
+use serde::{Deserialize, Serialize};
+use web_sys::AbortSignal;
+
+use crate::error::ClientError;
+use crate::fetch::HttpResponse;
+
+/// What a verifier needs to know about one layer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerJob {
+    /// Position in the manifest.
+    pub index: usize,
+    /// Blob URL.
+    pub url: String,
+    /// `Authorization` value for the blob URL, when the registry wants one (workers only).
+    pub authorization: Option<String>,
+    /// Descriptor media type.
+    pub media_type: MediaType,
+    /// Descriptor digest.
+    pub digest: Digest,
+    /// Descriptor size.
+    pub size: u64,
+    /// The config's diff_id for this layer.
+    pub diff_id: Option<Digest>,
+    /// Verifier limits.
+    pub options: VerifyOptions,
+    /// Whether to list the tar's files.
+    pub list_files: bool,
+}
+
+/// Calls `on_progress` at most every `interval_ms`, and always for the last update.
+pub struct Throttle {
+    interval_ms: f64,
+    last: f64,
+}
+
+impl Throttle {
+    /// A throttle letting one call through every `interval_ms`.
+    pub fn new(interval_ms: f64) -> Self {
+        Self { interval_ms, last: f64::NEG_INFINITY }
+    }
+
+    /// True when a progress event should be sent now.
+    pub fn ready(&mut self) -> bool {
+        let now = js_sys::Date::now();
+        if now - self.last >= self.interval_ms {
+            self.last = now;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Streams `response`'s body through a verifier for `job`; returns the report even when the
+/// content is bad (that is a finding, not a failure). Errors are aborts and network failures.
+pub async fn verify_body(
+    job: &LayerJob,
+    response: HttpResponse,
+    signal: Option<&AbortSignal>,
+    mut on_progress: impl FnMut(Progress),
+) -> Result<LayerReport, ClientError> {
+    let mut options = job.options;
+    if job.list_files && options.listing.is_none() {
+        options.listing = Some(ListingOptions::default());
+    }
+    let mut verifier =
+        LayerVerifier::new(&job.media_type, job.digest.clone(), job.size, job.diff_id.clone(), options)?;
+    let mut throttle = Throttle::new(100.0);
+    let streamed = response
+        .for_each_chunk(signal, |chunk| {
+            // A content error ends the download; the report will carry it.
+            if verifier.update(chunk).is_err() {
+                return Err(ClientError::Aborted);
+            }
+            if throttle.ready() {
+                on_progress(verifier.progress());
+            }
+            Ok(())
+        })
+        .await;
+    match streamed {
+        Err(ClientError::Aborted) if verifier.error().is_some() => {}
+        Err(e) => return Err(e),
+        Ok(()) => {}
+    }
+    on_progress(verifier.progress());
+    Ok(verifier.finish())
+}

@@ -1,0 +1,126 @@
+//! One registry as the client sees it: its base URL and the auth session that every request to it
+//! goes through. This is the thin adapter that drives the core's [`Session`] over `fetch`.
+
+use std::cell::RefCell;
+
+use regsight_core::ErrorCode;
+use regsight_core::auth::{Action, Credentials, ScopeSet, Session};
+use regsight_core::endpoint::BaseUrl;
+use regsight_core::model::summarize_error;
+use web_sys::AbortSignal;
+
+use crate::error::ClientError;
+use crate::fetch::{self, HttpRequest, HttpResponse, now};
+
+/// Largest token response or error body we read.
+const SMALL_BODY_LIMIT: usize = 256 * 1024;
+
+/// A registry endpoint with its authentication state.
+pub struct Registry {
+    base: BaseUrl,
+    session: RefCell<Session>,
+}
+
+/// A successful response and the `Authorization` value that obtained it (for workers).
+pub struct Authorized {
+    /// The response (2xx, or an error status that authentication cannot fix).
+    pub response: HttpResponse,
+    /// The header sent with the request that got this response.
+    pub authorization: Option<String>,
+}
+
+impl Registry {
+    /// The registry at `base` with these credentials.
+    pub fn new(base: BaseUrl, credentials: Credentials) -> Result<Self, ClientError> {
+        let session = Session::new(&base.to_string(), credentials)?;
+        Ok(Self { base, session: RefCell::new(session) })
+    }
+
+    /// The base URL requests are built from.
+    pub fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    /// Sends `method url` with the authentication it needs, fetching tokens as the registry asks.
+    ///
+    /// Returns the final response whatever its status; see [`Registry::expect_ok`].
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        scopes: ScopeSet,
+        accept: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Authorized, ClientError> {
+        let (mut attempt, mut action) = self.session.borrow_mut().start(url, scopes, now())?;
+        loop {
+            match action {
+                Action::Send { authorization } => {
+                    let value = match &authorization {
+                        Some(header) if !header.may_send_to(attempt.url()) => {
+                            return Err(ClientError::Unsupported(format!(
+                                "refusing to send credentials to {}",
+                                attempt.url()
+                            )));
+                        }
+                        Some(header) => Some(header.value().to_owned()),
+                        None => None,
+                    };
+                    let request = HttpRequest { method, url: attempt.url(), accept, authorization: value.as_deref() };
+                    let response = fetch::send(&request, signal).await?;
+                    let challenge = response.header("WWW-Authenticate");
+                    action = self.session.borrow_mut().handle_response(
+                        &mut attempt,
+                        response.status(),
+                        challenge.as_deref(),
+                        now(),
+                    )?;
+                    if action == Action::Done {
+                        return Ok(Authorized { response, authorization: value });
+                    }
+                }
+                Action::FetchToken(token_request) => {
+                    let authorization = token_request.authorization().map(|h| h.value().to_owned());
+                    let request = HttpRequest {
+                        method: "GET",
+                        url: token_request.url(),
+                        accept: Some("application/json"),
+                        authorization: authorization.as_deref(),
+                    };
+                    let response = fetch::send(&request, signal).await?;
+                    let status = response.status();
+                    let body = response.bytes("token response", SMALL_BODY_LIMIT, signal).await?;
+                    action = self.session.borrow_mut().handle_token_response(&mut attempt, status, &body, now())?;
+                }
+                Action::Done => {
+                    return Err(ClientError::Js("auth session ended before any request was sent".into()));
+                }
+            }
+        }
+    }
+
+    /// Turns a non-2xx response into the registry's error; `missing` is the code for a bare 404.
+    pub async fn expect_ok(
+        response: HttpResponse,
+        missing: ErrorCode,
+        signal: Option<&AbortSignal>,
+    ) -> Result<HttpResponse, ClientError> {
+        let status = response.status();
+        if (200..300).contains(&status) {
+            return Ok(response);
+        }
+        let url = response.url().to_owned();
+        let retry_after = response.header("Retry-After");
+        let body = response.bytes("error body", SMALL_BODY_LIMIT, signal).await.unwrap_or_default();
+        let summary = summarize_error(status, &body);
+        let code = match summary.code {
+            ErrorCode::Registry if status == 404 => missing,
+            code => code,
+        };
+        let mut message = summary.message;
+        if let Some(seconds) = retry_after {
+            message.push_str(&format!("; retry after {seconds}"));
+        }
+        Err(ClientError::Registry { code, status, message, url })
+    }
+}
