@@ -46,7 +46,7 @@ pub fn users() -> Vec<User> {
         User {
             username: "stale".into(),
             password: "stale-rig".into(),
-            note: "every other token it gets is already expired (tests refresh on invalid_token)"
+            note: "its tokens die at the registry ~2 s after issue though they claim 60 s (tests refresh on invalid_token)"
                 .into(),
         },
     ]
