@@ -178,6 +178,21 @@ fn build_page() -> Result<PathBuf> {
     Ok(workspace_root().join("dist"))
 }
 
+/// Runs regsight-wasm's tests in headless Chromium (wasm-bindgen-test-runner + chromedriver), with
+/// the rig description compiled in.
+fn wasm_browser_tests(info: &std::path::Path) -> Result<()> {
+    let rig_json = std::fs::read_to_string(info)?;
+    run_status(
+        Command::new(env!("CARGO"))
+            .args(["test", "-p", "regsight-wasm", "--target", "wasm32-unknown-unknown"])
+            .env("REGSIGHT_RIG_JSON", rig_json)
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            .current_dir(workspace_root()),
+    )
+}
+
 /// One named step of the test run and its outcome.
 struct Step {
     name: &'static str,
@@ -202,6 +217,7 @@ fn test() -> Result<()> {
                     .current_dir(workspace_root()),
             ),
         });
+        steps.push(Step { name: "wasm tests in headless Chromium (wasm-bindgen-test)", result: wasm_browser_tests(&info) });
         steps.push(Step {
             name: "browser end-to-end tests (node --test, headless Chromium)",
             result: run_status(
@@ -226,6 +242,7 @@ fn test() -> Result<()> {
             }
         }
     }
+    println!("xtask: {} passed, {failed} failed", steps.len() - failed);
     if failed > 0 {
         println!("logs of the rig's services: {}", paths.logs().display());
         return Err(rig_err!("{failed} of {} steps failed", steps.len()));
