@@ -11,7 +11,9 @@ pub mod error_code;
 pub mod media_type;
 pub mod model;
 pub mod platform;
+mod quote;
 pub mod reference;
+pub mod url;
 pub mod verify;
 
 pub use digest::{Algorithm, Digest, DigestError, Hasher};

@@ -24,6 +24,7 @@ use std::str::FromStr;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::url::is_scheme;
 use crate::{Digest, DigestError, ErrorCode};
 
 /// The registry Docker uses when a reference names none.
@@ -408,13 +409,6 @@ impl Serialize for Reference {
 pub fn normalize_registry(registry: &str) -> Result<&str, ReferenceError> {
     check_registry(registry)?;
     Ok(if registry == LEGACY_DOCKER_HUB { DOCKER_HUB } else { registry })
-}
-
-/// Whether `s` is a URL scheme (RFC 3986: a letter, then letters, digits, `+`, `-` or `.`).
-pub(crate) fn is_scheme(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 /// Whether Docker reads the first path component as a registry rather than as a namespace.

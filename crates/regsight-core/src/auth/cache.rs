@@ -3,10 +3,10 @@
 //! Expiry is checked against the `now` the caller passes. When full, expired entries go first, then
 //! the one that expires soonest. A linear scan is fine at this size.
 
-use crate::auth::origin::HttpUrl;
 use crate::auth::scope::ScopeSet;
 use crate::auth::time::UnixMillis;
 use crate::auth::token::BearerToken;
+use crate::url::HttpUrl;
 
 /// Entries kept when no capacity is given.
 pub const DEFAULT_CAPACITY: usize = 32;

@@ -17,8 +17,8 @@
 use std::fmt;
 
 use crate::ErrorCode;
-use crate::auth::origin::{HttpUrl, UrlError};
 use crate::auth::scope::{ScopeError, ScopeSet};
+use crate::url::{HttpUrl, UrlError};
 
 /// Longest header value accepted, in bytes. Real challenges are a few hundred bytes; the cap bounds
 /// the work and memory a hostile registry can cause.
@@ -322,7 +322,8 @@ impl BearerChallenge {
             return Err(ChallengeError::WrongScheme { expected: "Bearer", found: challenge.scheme.clone() });
         }
         let realm = challenge.param("realm").ok_or(ChallengeError::MissingRealm)?;
-        let realm = HttpUrl::parse(realm).map_err(ChallengeError::BadRealm)?;
+        let realm = HttpUrl::parse(realm)
+            .map_err(|source| ChallengeError::BadRealm { realm: crate::auth::shorten(realm), source })?;
         let scope = ScopeSet::parse(challenge.param("scope").unwrap_or_default()).map_err(ChallengeError::BadScope)?;
         let error = challenge.param("error").map(|e| match e {
             "invalid_request" => BearerError::InvalidRequest,
@@ -421,8 +422,14 @@ pub enum ChallengeError {
     #[error("Bearer challenge has no realm (token endpoint)")]
     MissingRealm,
     /// The Bearer realm is not an http/https URL we will send anything to.
-    #[error("Bearer realm refused: {0}")]
-    BadRealm(#[source] UrlError),
+    #[error("Bearer realm {realm:?} refused: {source}")]
+    BadRealm {
+        /// The realm as sent (shortened).
+        realm: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
     /// The Bearer `scope` parameter is malformed.
     #[error("Bearer challenge scope: {0}")]
     BadScope(#[source] ScopeError),
@@ -609,7 +616,7 @@ mod tests {
         ];
         for realm in hostile {
             let header = format!(r#"Bearer realm="{realm}""#);
-            assert!(matches!(read(&header), Err(ChallengeError::BadRealm(_))), "{realm:?}");
+            assert!(matches!(read(&header), Err(ChallengeError::BadRealm { .. })), "{realm:?}");
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::auth::origin::{HttpUrl, Origin};
+use crate::url::{HttpUrl, Origin};
 
 /// An `Authorization` value plus the URL it is for; `Debug` never shows the secret.
 ///
@@ -58,7 +58,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn binds_to_its_origin_and_hides_the_secret() -> Result<(), crate::auth::origin::UrlError> {
+    fn binds_to_its_origin_and_hides_the_secret() -> Result<(), crate::url::UrlError> {
         let header = AuthHeader::new(HttpUrl::parse("https://r.example/v2/a/manifests/1")?, "Bearer s3cret".to_owned());
         assert!(header.may_send_to("https://R.example:443/v2/a/blobs/sha256:00"));
         assert!(!header.may_send_to("https://cdn.example/blob"));

@@ -10,11 +10,11 @@ use crate::auth::basic::Password;
 use crate::auth::cache::{CacheKey, TokenCache};
 use crate::auth::challenge::{BearerChallenge, BearerError, ChallengeError, parse_challenges};
 use crate::auth::header::AuthHeader;
-use crate::auth::origin::{HttpUrl, Origin, UrlError};
 use crate::auth::scope::{ScopeError, ScopeSet};
 use crate::auth::time::UnixMillis;
 use crate::auth::token::{self, BearerToken, TokenError, TokenResponse};
 use crate::auth::truncate;
+use crate::url::{HttpUrl, Origin, UrlError};
 
 /// Most times one request is sent to the registry (first try plus retries).
 pub const MAX_SENDS: u8 = 3;
@@ -185,7 +185,8 @@ pub struct Session {
 impl Session {
     /// A session for the registry at `registry_url` (any URL on its origin, e.g. `https://host:5000`).
     pub fn new(registry_url: &str, credentials: Credentials) -> Result<Self, AuthError> {
-        let registry = HttpUrl::parse(registry_url).map_err(AuthError::BadRegistryUrl)?;
+        let registry = HttpUrl::parse(registry_url)
+            .map_err(|source| AuthError::BadRegistryUrl { url: truncate(registry_url, MAX_DETAIL_CHARS), source })?;
         Ok(Self { registry, credentials, known: Known::Nothing, cache: TokenCache::default() })
     }
 
@@ -208,7 +209,8 @@ impl Session {
 
     /// Begins a registry request to `url` needing `scopes`; refuses URLs on another origin.
     pub fn start(&mut self, url: &str, scopes: ScopeSet, now: UnixMillis) -> Result<(Attempt, Action), AuthError> {
-        let url = HttpUrl::parse(url).map_err(AuthError::BadRequestUrl)?;
+        let url = HttpUrl::parse(url)
+            .map_err(|source| AuthError::BadRequestUrl { url: truncate(url, MAX_DETAIL_CHARS), source })?;
         if url.origin() != self.registry.origin() {
             return Err(AuthError::ForeignOrigin {
                 url: truncate(url.as_str(), MAX_DETAIL_CHARS),
@@ -384,7 +386,8 @@ impl Session {
             Credentials::Anonymous | Credentials::Token(_) => None,
         };
         let url = token::token_request_url(&key.realm, key.service.as_deref(), &key.scopes, password.map(Password::username));
-        let url = HttpUrl::parse(&url).map_err(AuthError::TokenRequestUrl)?;
+        let url = HttpUrl::parse(&url)
+            .map_err(|source| AuthError::TokenRequestUrl { url: truncate(&url, MAX_DETAIL_CHARS), source })?;
         // Appending a query keeps the realm's origin, so the password goes to the realm and nowhere else.
         let authorization = password.map(|p| AuthHeader::new(url.clone(), p.authorization_value()));
         attempt.state = State::AwaitingToken { key, requested_at: now };
@@ -434,11 +437,23 @@ fn says(detail: &Option<String>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// The registry URL given to [`Session::new`] is unusable.
-    #[error("registry url: {0}")]
-    BadRegistryUrl(#[source] UrlError),
+    #[error("invalid registry url {url:?}: {source}")]
+    BadRegistryUrl {
+        /// The URL (shortened).
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
     /// A request URL given to [`Session::start`] is unusable.
-    #[error("request url: {0}")]
-    BadRequestUrl(#[source] UrlError),
+    #[error("invalid request url {url:?}: {source}")]
+    BadRequestUrl {
+        /// The URL (shortened).
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
     /// A request URL on another origin than the registry's: nothing is attached to it.
     #[error("refusing to authenticate a request to {url:?}: it is not on the registry's origin {registry}")]
     ForeignOrigin {
@@ -514,8 +529,14 @@ pub enum AuthError {
         status: u16,
     },
     /// The token request URL came out unusable (too long with many scopes).
-    #[error("token request url: {0}")]
-    TokenRequestUrl(#[source] UrlError),
+    #[error("unusable token request url {url:?}: {source}")]
+    TokenRequestUrl {
+        /// The URL (shortened).
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
+    },
     /// The token service's answer is unusable.
     #[error(transparent)]
     Token(#[from] TokenError),
@@ -542,8 +563,8 @@ impl AuthError {
     /// The stable error code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadRegistryUrl(_) => ErrorCode::InvalidReference,
-            Self::BadRequestUrl(e) | Self::TokenRequestUrl(e) => e.code(),
+            Self::BadRegistryUrl { .. } => ErrorCode::InvalidReference,
+            Self::BadRequestUrl { source, .. } | Self::TokenRequestUrl { source, .. } => source.code(),
             Self::ForeignOrigin { .. } | Self::InsecureRealm { .. } => ErrorCode::InvalidResponse,
             Self::MissingChallenge { .. } | Self::Unauthorized { .. } => ErrorCode::Unauthorized,
             Self::Challenge(e) => e.code(),

@@ -19,9 +19,9 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::ErrorCode;
-use crate::auth::origin::HttpUrl;
 use crate::auth::scope::ScopeSet;
 use crate::auth::time::{TimestampError, UnixMillis};
+use crate::url::{HttpUrl, append_query_param};
 
 /// Largest token-endpoint answer read, in bytes (real ones are a few KiB).
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
@@ -74,37 +74,16 @@ impl fmt::Debug for BearerToken {
 /// The token request's URL: the realm with `service`, one `scope` per scope and `account` appended.
 pub fn token_request_url(realm: &HttpUrl, service: Option<&str>, scopes: &ScopeSet, account: Option<&str>) -> String {
     let mut url = realm.as_str().to_owned();
-    let scope_texts: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    let params = service
-        .map(|s| ("service", s))
-        .into_iter()
-        .chain(scope_texts.iter().map(|s| ("scope", s.as_str())))
-        .chain(account.map(|a| ("account", a)));
-    for (name, value) in params {
-        if !url.contains('?') {
-            url.push('?');
-        } else if !url.ends_with(['?', '&']) {
-            url.push('&');
-        }
-        url.push_str(name);
-        url.push('=');
-        percent_encode_into(value, &mut url);
+    if let Some(service) = service {
+        append_query_param(&mut url, "service", service);
+    }
+    for scope in scopes.iter() {
+        append_query_param(&mut url, "scope", &scope.to_string());
+    }
+    if let Some(account) = account {
+        append_query_param(&mut url, "account", account);
     }
     url
-}
-
-/// Appends `value` percent-encoded: everything but RFC 3986 unreserved characters is escaped.
-fn percent_encode_into(value: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xF)]));
-        }
-    }
 }
 
 /// A token endpoint's successful answer.
