@@ -6,12 +6,12 @@
 //! - a platform manifest's bytes -> the digest and size its index entry names;
 //! - config bytes -> the config descriptor's digest and size (that digest is the image ID);
 //! - the number of layers -> the number of `rootfs.diff_ids`;
-//! - each layer's [`LayerReport`] -> the manifest's descriptor and the config's diff_id.
+//! - each layer's [`LayerSummary`] -> the manifest's descriptor and the config's diff_id.
 
 use serde::Serialize;
 
 use crate::model::{Descriptor, Manifest, parse_config, parse_manifest};
-use crate::verify::{Check, LayerReport};
+use crate::verify::{Check, LayerSummary};
 use crate::Digest;
 
 /// One document as received from the registry.
@@ -38,8 +38,8 @@ pub struct ChainInput<'a> {
     pub manifest: Document<'a>,
     /// The config blob's bytes.
     pub config: Option<&'a [u8]>,
-    /// One report per manifest layer, in order; `None` where the layer was not streamed.
-    pub layers: &'a [Option<LayerReport>],
+    /// One summary per manifest layer, in order; `None` where the layer was not streamed.
+    pub layers: &'a [Option<LayerSummary>],
 }
 
 /// What one document's checks found.
@@ -308,7 +308,7 @@ fn layer_status(
     i: usize,
     descriptor: &Descriptor,
     diff_id: Option<&Digest>,
-    report: Option<&LayerReport>,
+    report: Option<&LayerSummary>,
 ) -> (LinkStatus, Option<String>) {
     let Some(report) = report else {
         let why = if descriptor.media_type.is_foreign() {
@@ -331,7 +331,7 @@ fn layer_status(
         );
     }
     if let Some(error) = &report.error {
-        return (LinkStatus::Failed, Some(format!("layer {i}: {error}")));
+        return (LinkStatus::Failed, Some(format!("layer {i}: {}", error.message)));
     }
     if !report.verified {
         return (LinkStatus::Failed, Some(format!("layer {i} did not verify")));
@@ -393,7 +393,7 @@ mod tests {
     struct Image {
         manifest: Vec<u8>,
         config: Vec<u8>,
-        reports: Vec<Option<LayerReport>>,
+        reports: Vec<Option<LayerSummary>>,
     }
 
     fn image(layers: &[&[u8]], diff_ids: Option<Vec<String>>) -> Image {
@@ -426,7 +426,7 @@ mod tests {
                 let mut v = LayerVerifier::new(&MediaType::parse(TAR), digest.clone(), bytes.len() as u64, diff_id, VerifyOptions::default())
                     .expect("verifier");
                 let _ = v.update(bytes);
-                Some(v.finish())
+                Some(v.finish().summary())
             })
             .collect();
         Image { manifest, config, reports }

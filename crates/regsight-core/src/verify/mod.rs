@@ -20,6 +20,6 @@ mod verifier;
 mod zstd;
 
 pub use error::{GzipFault, VerifyError};
-pub use report::{Check, LayerReport};
+pub use report::{Check, LayerReport, LayerSummary, ReportedError};
 pub use tar::{EntryKind, ListingOptions, TarEntry, TarError, TarListing, TarWalker, Whiteout};
 pub use verifier::{LayerVerifier, Progress, VerifyOptions};

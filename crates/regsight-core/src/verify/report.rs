@@ -1,13 +1,13 @@
 //! What verifying one layer found: computed values, per-check results and the first failure.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::VerifyError;
 use super::tar::TarListing;
 use crate::{Compression, Digest, MediaType};
 
 /// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Check {
     /// The computed value equals the expected one.
@@ -71,4 +71,64 @@ fn compression_name<S: Serializer>(compression: &Compression, s: S) -> Result<S:
         Compression::Gzip => "gzip",
         Compression::Zstd => "zstd",
     })
+}
+
+/// What the chain needs of a [`LayerReport`]: plain data that survives a trip through JSON (e.g.
+/// from a Web Worker), without the tar listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerSummary {
+    /// Digest from the descriptor.
+    pub expected_digest: Digest,
+    /// Size from the descriptor.
+    pub declared_size: u64,
+    /// diff_id the layer was checked against.
+    pub expected_diff_id: Option<Digest>,
+    /// Digest of the bytes received, when all of them were hashed.
+    pub computed_digest: Option<Digest>,
+    /// Digest of the uncompressed tar, when it was all decompressed.
+    pub computed_diff_id: Option<Digest>,
+    /// Compressed bytes received.
+    pub compressed_size: u64,
+    /// Uncompressed bytes produced.
+    pub uncompressed_size: u64,
+    /// Blob digest check.
+    pub digest: Check,
+    /// Blob size check.
+    pub size: Check,
+    /// diff_id check.
+    pub diff_id: Check,
+    /// True when nothing failed.
+    pub verified: bool,
+    /// Why not, as a stable code and a sentence.
+    pub error: Option<ReportedError>,
+}
+
+/// An error that crossed a boundary as data: its stable code and its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedError {
+    /// The stable code, e.g. `DIGEST_MISMATCH`.
+    pub code: String,
+    /// The message for people.
+    pub message: String,
+}
+
+impl LayerReport {
+    /// The data the chain needs, without the listing.
+    pub fn summary(&self) -> LayerSummary {
+        LayerSummary {
+            expected_digest: self.expected_digest.clone(),
+            declared_size: self.declared_size,
+            expected_diff_id: self.expected_diff_id.clone(),
+            computed_digest: self.computed_digest.clone(),
+            computed_diff_id: self.computed_diff_id.clone(),
+            compressed_size: self.compressed_size,
+            uncompressed_size: self.uncompressed_size,
+            digest: self.digest,
+            size: self.size,
+            diff_id: self.diff_id,
+            verified: self.verified,
+            error: self.error.as_ref().map(|e| ReportedError { code: e.code().as_str().to_owned(), message: e.to_string() }),
+        }
+    }
 }

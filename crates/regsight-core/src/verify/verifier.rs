@@ -43,7 +43,7 @@ impl Default for VerifyOptions {
 }
 
 /// How far a verifier has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// Compressed bytes received.
