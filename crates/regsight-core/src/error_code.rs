@@ -40,6 +40,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for looking one up by name.
+    pub const ALL: [Self; 16] = [
+        Self::InvalidReference,
+        Self::Unauthorized,
+        Self::Denied,
+        Self::NameUnknown,
+        Self::ManifestUnknown,
+        Self::BlobUnknown,
+        Self::TooManyRequests,
+        Self::Network,
+        Self::DigestMismatch,
+        Self::SizeMismatch,
+        Self::LimitExceeded,
+        Self::Unsupported,
+        Self::Aborted,
+        Self::InvalidResponse,
+        Self::CorruptStream,
+        Self::Registry,
+    ];
+
     /// The SCREAMING_SNAKE_CASE name exposed to JavaScript.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -63,8 +83,34 @@ impl ErrorCode {
     }
 }
 
+/// A name that is not one of [`ErrorCode::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown error code {0:?}")]
+pub struct UnknownErrorCode(pub String);
+
+impl std::str::FromStr for ErrorCode {
+    type Err = UnknownErrorCode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownErrorCode(s.to_owned()))
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_name() {
+        for code in ErrorCode::ALL {
+            assert_eq!(code.as_str().parse::<ErrorCode>(), Ok(code));
+        }
+        assert!("NOT_A_CODE".parse::<ErrorCode>().is_err());
     }
 }
