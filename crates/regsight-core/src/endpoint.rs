@@ -85,8 +85,10 @@ impl EndpointError {
     /// The stable error code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
+            // All three come from the caller: its mirror configuration, or the registry and
+            // request URL it passes in (a parsed `Reference` always names a valid registry).
             Self::BadRegistry { .. } | Self::BadBaseUrl { .. } | Self::BadRequestUrl { .. } => {
-                ErrorCode::InvalidReference
+                ErrorCode::InvalidArgument
             }
             Self::MalformedLink { .. } | Self::BadNextLink { .. } | Self::NextLinkLoops { .. } => {
                 ErrorCode::InvalidResponse
@@ -480,7 +482,7 @@ mod tests {
     fn bad_registries_are_rejected() {
         for registry in ["", "a b", "exa_mple.com", "host:99999", "host:0", "[::g]:5000", "[1:2]", "user@host"] {
             let err = BaseUrl::for_registry(registry).expect_err(registry);
-            assert_eq!(err.code(), ErrorCode::InvalidReference, "{registry}: {err}");
+            assert_eq!(err.code(), ErrorCode::InvalidArgument, "{registry}: {err}");
         }
     }
 
@@ -535,7 +537,9 @@ mod tests {
         assert_eq!(url("docker.io"), Ok("https://mirror.example/hub".into()));
         assert_eq!(url("ghcr.io"), Ok("https://ghcr-proxy.example".into()));
         assert_eq!(url("quay.io"), Ok("https://quay.io".into()));
-        assert!(matches!(endpoints.set_base_url("docker.io", "ftp://x"), Err(EndpointError::BadBaseUrl { .. })));
+        let err = endpoints.set_base_url("docker.io", "ftp://x").expect_err("ftp");
+        assert!(matches!(err, EndpointError::BadBaseUrl { .. }), "{err:?}");
+        assert_eq!(err.code(), ErrorCode::InvalidArgument);
         assert!(matches!(endpoints.set_base_url("bad host", "https://x"), Err(EndpointError::BadRegistry { .. })));
     }
 

@@ -7,6 +7,9 @@ use std::fmt;
 pub enum ErrorCode {
     /// The image reference could not be parsed.
     InvalidReference,
+    /// The caller's own configuration or arguments are malformed (a mirror base URL, a registry
+    /// name, a request URL): nothing the registry sent, nothing the user's reference said.
+    InvalidArgument,
     /// The registry wants credentials (or better ones).
     Unauthorized,
     /// The registry refused access to the resource.
@@ -41,8 +44,9 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for looking one up by name.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::InvalidReference,
+        Self::InvalidArgument,
         Self::Unauthorized,
         Self::Denied,
         Self::NameUnknown,
@@ -64,6 +68,7 @@ impl ErrorCode {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::InvalidReference => "INVALID_REFERENCE",
+            Self::InvalidArgument => "INVALID_ARGUMENT",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::Denied => "DENIED",
             Self::NameUnknown => "NAME_UNKNOWN",

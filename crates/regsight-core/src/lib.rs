@@ -16,6 +16,19 @@ pub mod reference;
 pub mod url;
 pub mod verify;
 
+pub use auth::{
+    Action, Attempt, AuthError, AuthHeader, BearerToken, Credentials, Password, Scope, ScopeSet, Session,
+    TokenRequest, UnixMillis,
+};
+pub use chain::{ChainInput, ChainReport, Document, Verdict, verify_chain};
 pub use digest::{Algorithm, Digest, DigestError, Hasher};
+pub use endpoint::{BaseUrl, EndpointError, Endpoints, NextLink, next_link};
 pub use error_code::ErrorCode;
-pub use media_type::{Compression, MediaType, MANIFEST_ACCEPT};
+pub use media_type::{Compression, MANIFEST_ACCEPT, MediaType};
+pub use model::{
+    DecodeError, Descriptor, ImageConfig, ImageManifest, Index, Manifest, ManifestError, parse_config,
+    parse_manifest,
+};
+pub use platform::{Platform, PlatformError};
+pub use reference::{Reference, ReferenceError, Target};
+pub use verify::{LayerReport, LayerVerifier, VerifyError, VerifyOptions};

@@ -93,7 +93,7 @@ pub enum UrlError {
 
 impl UrlError {
     /// The stable error code for this error when the URL came from a server; callers that took
-    /// it from their own configuration report a code of their own instead.
+    /// it from their own configuration report [`ErrorCode::InvalidArgument`] instead.
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::TooLong { .. } => ErrorCode::LimitExceeded,

@@ -470,7 +470,7 @@ fn nothing_is_attached_to_another_origin() -> TestResult {
     ));
     let (_, action) = session.start("https://REGISTRY.example:443/v2/", ScopeSet::new(), T0)?;
     assert!(sent(action).is_some());
-    assert_eq!(Session::new("ftp://x", Credentials::Anonymous).map_err(|e| e.code()).err(), Some(ErrorCode::InvalidReference));
+    assert_eq!(Session::new("ftp://x", Credentials::Anonymous).map_err(|e| e.code()).err(), Some(ErrorCode::InvalidArgument));
     Ok(())
 }
 

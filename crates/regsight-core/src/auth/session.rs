@@ -563,8 +563,8 @@ impl AuthError {
     /// The stable error code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadRegistryUrl { .. } => ErrorCode::InvalidReference,
-            Self::BadRequestUrl { source, .. } | Self::TokenRequestUrl { source, .. } => source.code(),
+            Self::BadRegistryUrl { .. } | Self::BadRequestUrl { .. } => ErrorCode::InvalidArgument,
+            Self::TokenRequestUrl { source, .. } => source.code(),
             Self::ForeignOrigin { .. } | Self::InsecureRealm { .. } => ErrorCode::InvalidResponse,
             Self::MissingChallenge { .. } | Self::Unauthorized { .. } => ErrorCode::Unauthorized,
             Self::Challenge(e) => e.code(),
