@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's chores. Run `cargo xtask help`.
 
+mod pack;
 mod setup;
 
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ cargo xtask <command>
   setup                 install what is missing (rustup target, Debian packages, pinned cargo tools, npm)
   demo [--port P]       build the page, start the demo rig, serve the page (default port 8080)
   test                  install what is missing and run every test (native, browser, end-to-end)
+  pack                  build the npm package regsight into pkg/
   rig up|down|status [--name N] [--base-port P]
                         manage a rig of real registries with fixture images (default name: test)
   rig bench-image [--name N] [--size-mib S]
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::run(),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
+        Some("pack") => pack::run().map(|_| ()),
         Some("rig") => rig(&args[1..]),
         Some("help") | None => {
             print!("{HELP}");

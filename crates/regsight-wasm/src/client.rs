@@ -12,13 +12,14 @@ use regsight_core::endpoint::{Endpoints, next_link};
 use regsight_core::model::{Descriptor, Manifest, parse_config, parse_manifest, parse_tag_list};
 use regsight_core::platform::{Platform, platforms, select};
 use regsight_core::reference::Reference;
-use regsight_core::verify::{LayerReport, Progress, VerifyOptions};
+use regsight_core::verify::{LayerSummary, Progress, VerifyOptions};
 use regsight_core::{Digest, ErrorCode, MANIFEST_ACCEPT};
 use serde::Serialize;
 use web_sys::AbortSignal;
 
 use crate::error::ClientError;
 use crate::layer::{LayerJob, verify_body};
+use crate::pool::WorkerPool;
 use crate::registry::Registry;
 
 /// Largest manifest accepted (as distribution and containerd).
@@ -42,12 +43,15 @@ pub struct Settings {
     pub concurrency: usize,
     /// Verifier limits.
     pub verify: VerifyOptions,
+    /// Worker script URL; `None` verifies in-process (Node, or when disabled).
+    pub worker_url: Option<String>,
 }
 
-/// The state behind a JS `Client`: settings and one [`Registry`] per base URL.
+/// The state behind a JS `Client`: settings, one [`Registry`] per base URL, and the workers.
 pub struct ClientCore {
     settings: Settings,
     registries: RefCell<HashMap<String, Rc<Registry>>>,
+    pool: Option<WorkerPool>,
 }
 
 /// A manifest or index as received.
@@ -102,14 +106,22 @@ pub struct VerifyCall<'a> {
     pub on_progress: &'a dyn Fn(usize, Progress),
 }
 
-/// One layer's outcome: the verifier's report, or why it could not be streamed.
+/// One layer's outcome: what verifying it found, or why it could not be streamed.
 pub struct LayerOutcome {
     /// The job that was run.
     pub job: LayerJob,
-    /// The report, when the blob could be streamed.
-    pub report: Option<LayerReport>,
-    /// Why it could not be, otherwise.
+    /// The verifier's findings, when the blob could be streamed.
+    pub summary: Option<LayerSummary>,
+    /// The tar listing, when asked for.
+    pub files: Option<serde_json::Value>,
+    /// Why it could not be streamed, otherwise.
     pub error: Option<ClientError>,
+}
+
+/// What verifying one layer produced.
+struct Streamed {
+    summary: LayerSummary,
+    files: Option<serde_json::Value>,
 }
 
 /// Everything `verify` found.
@@ -127,7 +139,8 @@ pub struct Verification {
 impl ClientCore {
     /// A client with these settings.
     pub fn new(settings: Settings) -> Self {
-        Self { settings, registries: RefCell::new(HashMap::new()) }
+        let pool = settings.worker_url.clone().map(WorkerPool::new);
+        Self { settings, registries: RefCell::new(HashMap::new()), pool }
     }
 
     /// The registry (and session) serving `reference`, created on first use.
@@ -300,16 +313,17 @@ impl ClientCore {
             .collect();
         let scopes = pull_scope(&resolved.reference)?;
         let registry = resolved.registry.clone();
+        let pool = self.pool.as_ref();
         let mut layers: Vec<LayerOutcome> = futures::stream::iter(jobs)
             .map(|job| {
                 let scopes = scopes.clone();
                 let registry = registry.clone();
                 let on_progress = call.on_progress;
                 async move {
-                    let result = run_layer(&registry, &job, scopes, call.signal, |p| on_progress(job.index, p)).await;
-                    match result {
-                        Ok(report) => LayerOutcome { job, report: Some(report), error: None },
-                        Err(error) => LayerOutcome { job, report: None, error: Some(error) },
+                    let progress = |p| on_progress(job.index, p);
+                    match run_layer(&registry, pool, &job, scopes, call.signal, progress).await {
+                        Ok(done) => LayerOutcome { job, summary: Some(done.summary), files: done.files, error: None },
+                        Err(error) => LayerOutcome { job, summary: None, files: None, error: Some(error) },
                     }
                 }
             })
@@ -320,33 +334,51 @@ impl ClientCore {
             return Err(ClientError::Aborted);
         }
         layers.sort_by_key(|l| l.job.index);
-        let reports: Vec<Option<LayerReport>> = layers.iter().map(|l| l.report.clone()).collect();
+        let reports: Vec<Option<LayerSummary>> = layers.iter().map(|l| l.summary.clone()).collect();
         let chain = chain_of(&resolved, Some(&config), &reports);
         Ok(Verification { resolved, config, layers, chain })
     }
 }
 
-/// Streams one layer in-process (GET with the registry's auth, then the verifier).
+/// Verifies one layer: in a worker when there is a pool (the main thread authorizes with a HEAD
+/// and hands the worker the header), else in-process over an authorized GET.
 async fn run_layer(
     registry: &Registry,
+    pool: Option<&WorkerPool>,
     job: &LayerJob,
     scopes: ScopeSet,
     signal: Option<&AbortSignal>,
-    on_progress: impl FnMut(Progress),
-) -> Result<LayerReport, ClientError> {
+    mut on_progress: impl FnMut(Progress),
+) -> Result<Streamed, ClientError> {
     if job.media_type.is_foreign() {
         return Err(ClientError::Unsupported(format!(
             "layer {} is a foreign layer ({}), which registries do not serve",
             job.index, job.media_type
         )));
     }
-    let answer = registry.send("GET", &job.url, scopes, None, signal).await?;
-    let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
-    verify_body(job, response, signal, on_progress).await
+    let Some(pool) = pool else {
+        let answer = registry.send("GET", &job.url, scopes, None, signal).await?;
+        let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
+        let report = verify_body(job, response, signal, on_progress).await?;
+        let files = report.listing.as_ref().and_then(|l| serde_json::to_value(l).ok());
+        return Ok(Streamed { summary: report.summary(), files });
+    };
+    // A token can die between the HEAD and the worker's GET: authorize again once.
+    let mut retried = false;
+    loop {
+        let answer = registry.send("HEAD", &job.url, scopes.clone(), None, signal).await?;
+        Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
+        let authorized = LayerJob { authorization: answer.authorization, ..job.clone() };
+        match pool.run(&authorized, signal, &mut on_progress).await {
+            Err(ClientError::Worker { code: ErrorCode::Unauthorized, .. }) if !retried => retried = true,
+            Err(e) => return Err(e),
+            Ok(result) => return Ok(Streamed { summary: result.summary, files: result.files }),
+        }
+    }
 }
 
 /// The chain verdict over what was fetched.
-fn chain_of(resolved: &Resolved, config: Option<&[u8]>, layers: &[Option<LayerReport>]) -> ChainReport {
+fn chain_of(resolved: &Resolved, config: Option<&[u8]>, layers: &[Option<LayerSummary>]) -> ChainReport {
     let input = ChainInput {
         pinned: resolved.reference.digest(),
         index: resolved.index.as_ref().map(|(m, _)| document(m)),

@@ -82,6 +82,14 @@ pub enum ClientError {
     /// Something we understand but do not support.
     #[error("{0}")]
     Unsupported(String),
+    /// A verification worker reported an error.
+    #[error("{message}")]
+    Worker {
+        /// The code the worker reported.
+        code: ErrorCode,
+        /// Its message.
+        message: String,
+    },
     /// A JavaScript value did not have the shape we expected.
     #[error("unexpected value from JavaScript: {0}")]
     Js(String),
@@ -99,7 +107,7 @@ impl ClientError {
             Self::Decode(e) => e.code(),
             Self::Platform(e) => e.code(),
             Self::Verify(e) => e.code(),
-            Self::Registry { code, .. } => *code,
+            Self::Registry { code, .. } | Self::Worker { code, .. } => *code,
             Self::Network { .. } => ErrorCode::Network,
             Self::Aborted => ErrorCode::Aborted,
             Self::DigestMismatch { .. } => ErrorCode::DigestMismatch,

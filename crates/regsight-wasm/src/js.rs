@@ -35,6 +35,8 @@ export interface ClientOptions {
   concurrency?: number;
   /** Verifier limits. */
   limits?: { maxUncompressedSize?: number; maxRatio?: number; ratioFloor?: number; maxZstdWindow?: number };
+  /** Verify layers in Web Workers: true (default where Worker exists), false, or the worker script URL. */
+  workers?: boolean | string;
 }
 export interface CallOptions { platform?: string; signal?: AbortSignal }
 export interface LayerProgress { layer: number; bytes: number; total: number; uncompressedBytes: number; phase: "downloading" }
@@ -80,6 +82,14 @@ struct OptionsDto {
     platform: Option<String>,
     concurrency: Option<usize>,
     limits: Option<VerifyOptions>,
+    workers: Option<WorkersDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WorkersDto {
+    Enabled(bool),
+    Url(String),
 }
 
 #[derive(Deserialize)]
@@ -114,7 +124,12 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     }
     let platform = dto.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
     let concurrency = dto.concurrency.unwrap_or_else(default_concurrency).clamp(1, 16);
-    Ok(Settings { endpoints, credentials, platform, concurrency, verify: dto.limits.unwrap_or_default() })
+    let worker_url = match dto.workers {
+        Some(WorkersDto::Enabled(false)) => None,
+        Some(WorkersDto::Url(url)) => Some(url),
+        Some(WorkersDto::Enabled(true)) | None => crate::pool::default_worker_url(),
+    };
+    Ok(Settings { endpoints, credentials, platform, concurrency, verify: dto.limits.unwrap_or_default(), worker_url })
 }
 
 /// `navigator.hardwareConcurrency` (at least 2, at most 6), or 3 where there is no navigator.
@@ -217,10 +232,10 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
         .layers
         .iter()
         .map(|l| {
-            let report = l.report.as_ref();
-            let error = match (&l.error, report.and_then(|r| r.error.as_ref())) {
+            let summary = l.summary.as_ref();
+            let error = match (&l.error, summary.and_then(|r| r.error.as_ref())) {
                 (Some(e), _) => error_info(e.code(), e.to_string()),
-                (None, Some(e)) => error_info(e.code(), e.to_string()),
+                (None, Some(e)) => json!({ "code": e.code, "message": e.message }),
                 (None, None) => Value::Null,
             };
             let link_ok = chain.layers.get(l.job.index).is_some_and(|link| link.status == regsight_core::chain::LinkStatus::Verified);
@@ -230,15 +245,15 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
                 "digest": l.job.digest.to_string(),
                 "size": l.job.size,
                 "diffId": l.job.diff_id.as_ref().map(ToString::to_string),
-                "computedDigest": report.and_then(|r| r.computed_digest.as_ref()).map(ToString::to_string),
-                "computedDiffId": report.and_then(|r| r.computed_diff_id.as_ref()).map(ToString::to_string),
-                "bytes": report.map_or(0, |r| r.compressed_size),
-                "uncompressedBytes": report.map_or(0, |r| r.uncompressed_size),
+                "computedDigest": summary.and_then(|r| r.computed_digest.as_ref()).map(ToString::to_string),
+                "computedDiffId": summary.and_then(|r| r.computed_diff_id.as_ref()).map(ToString::to_string),
+                "bytes": summary.map_or(0, |r| r.compressed_size),
+                "uncompressedBytes": summary.map_or(0, |r| r.uncompressed_size),
                 "ok": l.error.is_none() && link_ok,
                 "error": error,
             });
-            if let Some(listing) = report.and_then(|r| r.listing.as_ref()) {
-                layer["files"] = serde_json::to_value(listing).unwrap_or(Value::Null);
+            if let Some(files) = &l.files {
+                layer["files"] = files.clone();
             }
             layer
         })

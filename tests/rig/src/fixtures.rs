@@ -122,6 +122,8 @@ impl Builder {
             self.broken_blob()?,
             self.broken_diff_id()?,
             self.broken_size()?,
+            self.sized("layer-1m", 1)?,
+            self.sized("layer-64m", 64)?,
         ])
     }
 
@@ -293,6 +295,24 @@ impl Builder {
         }
         self.copy_to_private(name, "latest")?;
         self.describe(name, "a repository with 326 tags (semver-like and words) on one image", "latest", tags, ok())
+    }
+
+/// One gzip layer of `mib` MiB (half incompressible bytes, half text), for memory checks.
+    fn sized(&self, name: &str, mib: usize) -> Result<Fixture> {
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let half = mib * 512 * 1024;
+        let tree = vec![
+            Entry::Dir("data"),
+            Entry::File("data/blob.bin".into(), noise.bytes(half)),
+            Entry::File("data/words.txt".into(), noise.text(half)),
+        ];
+        let layer = self.layer(name, "data", tree, Packing::Gzip, false)?;
+        let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(name, &format!("one gzip layer of {mib} MiB, for memory checks"), "v1", vec![], ok())
     }
 
     fn broken_blob(&self) -> Result<Fixture> {
