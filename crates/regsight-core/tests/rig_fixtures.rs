@@ -1,0 +1,248 @@
+//! Ground truth from the rig: every fixture image's layers, manifests and configs, verified by
+//! the core and compared with what `sha256sum`, `wc -c`, `gzip -dc` and `zstd -dc` computed when
+//! the rig was built (its `rig.json`).
+//!
+//! Every expected value comes from `rig.json`, never from this crate. The file is read as plain
+//! JSON (no dependency on the rig crate): `$REGSIGHT_RIG` (relative to the workspace root), else
+//! `<workspace>/target/rig/test/rig.json`. Without a rig this test fails: run `cargo xtask test`.
+
+use std::path::{Path, PathBuf};
+
+use regsight_core::model::parse_manifest;
+use regsight_core::platform::select;
+use regsight_core::verify::{Check, LayerSummary, ListingOptions};
+use regsight_core::{
+    ChainInput, Descriptor, Digest, Document, ErrorCode, LayerReport, LayerVerifier, Manifest, MediaType, Platform,
+    Verdict, VerifyOptions, verify_chain,
+};
+use serde_json::Value;
+
+/// Chunk sizes the layers are cut into, in turn: odd, prime-ish, across every buffer boundary.
+const CHUNKS: [usize; 6] = [1, 7, 4093, 65_537, 333, 131_071];
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// `rig.json`, parsed; panics with instructions when there is none.
+fn rig() -> Value {
+    let path = match std::env::var_os("REGSIGHT_RIG") {
+        Some(path) => workspace_root().join(path),
+        None => workspace_root().join("target/rig/test/rig.json"),
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no rig description at {} ({e}): run `cargo xtask test`, or start a rig with \
+             `cargo xtask rig up` and set REGSIGHT_RIG to its rig.json",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// `value[key]` as a string; panics naming the key when it is missing.
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or_else(|| panic!("rig.json: no string {key:?} in {value}"))
+}
+
+/// `value[key]` as a number.
+fn number(value: &Value, key: &str) -> u64 {
+    value[key].as_u64().unwrap_or_else(|| panic!("rig.json: no number {key:?} in {value}"))
+}
+
+/// `value[key]` as a list.
+fn list<'a>(value: &'a Value, key: &str) -> &'a [Value] {
+    value[key].as_array().map(Vec::as_slice).unwrap_or_else(|| panic!("rig.json: no list {key:?} in {value}"))
+}
+
+fn digest(value: &Value, key: &str) -> Digest {
+    let s = text(value, key);
+    s.parse().unwrap_or_else(|e| panic!("rig.json: {key} {s:?}: {e}"))
+}
+
+/// The bytes of the file `value["file"]` names (relative paths from the workspace root).
+fn file(value: &Value) -> Vec<u8> {
+    let path = workspace_root().join(Path::new(text(value, "file")));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (is the rig's build directory intact?)", path.display()))
+}
+
+/// What `expect` says about one layer check: `(failing layer, failing check)` names the one
+/// that fails; every other check passes.
+struct Expectation {
+    ok: bool,
+    failing_layer: Option<usize>,
+    failing_check: Option<String>,
+}
+
+impl Expectation {
+    fn of(fixture: &Value) -> Self {
+        let expect = &fixture["expect"];
+        Self {
+            ok: expect["ok"].as_bool().unwrap_or_else(|| panic!("rig.json: expect.ok missing in {expect}")),
+            failing_layer: expect["failingLayer"].as_u64().and_then(|i| usize::try_from(i).ok()),
+            failing_check: expect["failingCheck"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// The check that must fail on layer `index`, if any.
+    fn failing(&self, index: usize) -> Option<&str> {
+        (self.failing_layer == Some(index)).then_some(self.failing_check.as_deref()).flatten()
+    }
+}
+
+/// The stable code a failing check must be reported with, in the rig's vocabulary.
+fn code_for(check: &str) -> ErrorCode {
+    match check {
+        "digest" | "diff_id" => ErrorCode::DigestMismatch,
+        "size" => ErrorCode::SizeMismatch,
+        other => panic!("rig.json: unknown failingCheck {other:?}"),
+    }
+}
+
+/// Streams `bytes` through a verifier built from the claimed descriptor, in [`CHUNKS`].
+fn stream(layer: &Value, bytes: &[u8]) -> LayerReport {
+    let options = VerifyOptions { listing: Some(ListingOptions::default()), ..VerifyOptions::default() };
+    let media_type = MediaType::parse(text(layer, "mediaType"));
+    let mut verifier = LayerVerifier::new(
+        &media_type,
+        digest(layer, "claimedDigest"),
+        number(layer, "claimedSize"),
+        Some(digest(layer, "claimedDiffId")),
+        options,
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", text(layer, "file")));
+    let mut rest = bytes;
+    for size in CHUNKS.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (chunk, after) = rest.split_at((*size).min(rest.len()));
+        // A failure shows in the report; keep feeding, as a caller that does not abort would.
+        let _ = verifier.update(chunk);
+        rest = after;
+    }
+    verifier.finish()
+}
+
+/// Checks one layer's report against the truth and the expectation; returns its summary.
+fn check_layer(fixture: &str, index: usize, layer: &Value, expectation: &Expectation) -> LayerSummary {
+    let at = format!("{fixture} layer {index} ({})", text(layer, "file"));
+    let report = stream(layer, &file(layer));
+    assert_eq!(report.computed_digest.as_ref(), Some(&digest(layer, "digest")), "{at}: digest");
+    assert_eq!(report.compressed_size, number(layer, "size"), "{at}: size");
+    assert_eq!(report.computed_diff_id.as_ref(), Some(&digest(layer, "diffId")), "{at}: diff_id");
+    assert_eq!(report.uncompressed_size, number(layer, "uncompressedSize"), "{at}: uncompressed size");
+
+    let failing = expectation.failing(index);
+    let checks = [("digest", report.digest), ("size", report.size), ("diff_id", report.diff_id)];
+    for (name, check) in checks {
+        let expected = if failing == Some(name) { Check::Failed } else { Check::Passed };
+        assert_eq!(check, expected, "{at}: {name} check; report: {:?}", report.error);
+    }
+    match failing {
+        None => {
+            assert!(report.verified, "{at}: not verified: {:?}", report.error);
+            assert_eq!(report.error, None, "{at}");
+        }
+        Some(check) => {
+            assert!(!report.verified, "{at}: verified although its {check} is wrong");
+            let code = report.error.as_ref().map(|e| e.code());
+            assert_eq!(code, Some(code_for(check)), "{at}: {:?}", report.error);
+        }
+    }
+    let listing = report.listing.as_ref().unwrap_or_else(|| panic!("{at}: listing was asked for"));
+    assert_eq!(listing.error, None, "{at}: tar listing");
+    assert!(listing.end_of_archive && listing.total_entries > 0, "{at}: listing {listing:?}");
+    report.summary()
+}
+
+/// A document as the registry serves it: the truth's bytes, media type and digest header.
+fn document<'a>(truth: &'a Value, bytes: &'a [u8]) -> Document<'a> {
+    Document { bytes, content_type: Some(text(truth, "mediaType")), header_digest: Some(text(truth, "digest")) }
+}
+
+fn assert_verdict(at: &str, verdict: Verdict, problems: &[String], expectation: &Expectation) {
+    let expected = if expectation.ok { Verdict::Verified } else { Verdict::Failed };
+    assert_eq!(verdict, expected, "{at}: {problems:#?}");
+}
+
+/// The index entry the core selects for the rig's platform string; it must be the image's
+/// manifest as the rig recorded it.
+fn entry_for(at: &str, index_bytes: &[u8], media_type: &str, image: &Value) -> Descriptor {
+    let Ok(Manifest::Index(index)) = parse_manifest(index_bytes, Some(media_type)) else {
+        panic!("{at}: the top manifest is not an index");
+    };
+    let platform: Platform = text(image, "platform").parse().unwrap_or_else(|e| panic!("{at}: {e}"));
+    let entry = select(&index, &platform).unwrap_or_else(|e| panic!("{at}: {e}")).clone();
+    let manifest = &image["manifest"];
+    assert_eq!(entry.digest, digest(manifest, "digest"), "{at}: selected entry");
+    assert_eq!(entry.size, number(manifest, "size"), "{at}: selected entry size");
+    entry
+}
+
+#[test]
+fn every_fixture_verifies_as_the_rig_says() {
+    let rig = rig();
+    let fixtures = list(&rig, "fixtures");
+    assert!(!fixtures.is_empty(), "rig.json lists no fixtures");
+    let mut layers_checked = 0;
+    for fixture in fixtures {
+        let name = text(fixture, "name");
+        let expectation = Expectation::of(fixture);
+        assert!(expectation.ok || expectation.failing_layer.is_some(), "{name}: a broken fixture names its layer");
+        let top = &fixture["manifest"];
+        let top_bytes = file(top);
+        let images = list(fixture, "images");
+        let is_index = images.iter().all(|image| image["manifest"]["digest"] != top["digest"]);
+
+        for image in images {
+            let at = format!("{name} {}", text(image, "platform"));
+            let summaries: Vec<Option<LayerSummary>> = list(image, "layers")
+                .iter()
+                .enumerate()
+                .map(|(i, layer)| Some(check_layer(&at, i, layer, &expectation)))
+                .collect();
+            layers_checked += summaries.len();
+            let manifest_truth = &image["manifest"];
+            let manifest_bytes = file(manifest_truth);
+            let config_bytes = file(&image["config"]);
+
+            // The image manifest pinned by digest, as `name@sha256:...` would fetch it.
+            let pinned = digest(manifest_truth, "digest");
+            let report = verify_chain(&ChainInput {
+                pinned: Some(&pinned),
+                index: None,
+                index_entry: None,
+                manifest: document(manifest_truth, &manifest_bytes),
+                config: Some(&config_bytes),
+                layers: &summaries,
+            });
+            assert_verdict(&at, report.verdict, &report.problems, &expectation);
+            assert_eq!(report.image_id(), Some(&digest(&image["config"], "digest")), "{at}: image id");
+            assert_eq!(report.manifest.size, number(manifest_truth, "size"), "{at}: manifest size");
+            if let Some(failing) = expectation.failing_layer {
+                let link = report.layers.get(failing).unwrap_or_else(|| panic!("{at}: no layer {failing}"));
+                assert_eq!(link.status, regsight_core::chain::LinkStatus::Failed, "{at}: {:#?}", report.problems);
+            }
+
+            // Through the index, as `name:tag` on a multi-platform image resolves.
+            if is_index {
+                let entry = entry_for(&at, &top_bytes, text(top, "mediaType"), image);
+                let index_pin = digest(top, "digest");
+                let report = verify_chain(&ChainInput {
+                    pinned: Some(&index_pin),
+                    index: Some(document(top, &top_bytes)),
+                    index_entry: Some(&entry),
+                    manifest: document(manifest_truth, &manifest_bytes),
+                    config: Some(&config_bytes),
+                    layers: &summaries,
+                });
+                assert_verdict(&format!("{at} via index"), report.verdict, &report.problems, &expectation);
+                let index_check = report.index.as_ref().unwrap_or_else(|| panic!("{at}: no index check"));
+                assert_eq!(index_check.computed, index_pin, "{at}: index digest");
+                assert_eq!(index_check.size, number(top, "size"), "{at}: index size");
+            }
+        }
+    }
+    assert!(layers_checked > 0, "rig.json lists no layers");
+}
