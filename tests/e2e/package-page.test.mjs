@@ -1,0 +1,67 @@
+// The packed npm package on a plain HTML page (no Leptos): it loads from <script type="module">,
+// verifies a multi-layer rig image through Web Workers, and the page's main thread sees no long task
+// (> 50 ms) while it runs.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchChromium, loadRig, serve } from "./support/browser.mjs";
+import { packageFiles } from "./support/package.mjs";
+
+const rig = loadRig();
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8"><title>regsight embed</title>
+<script type="module">
+  // Count the workers the client starts.
+  window.workersStarted = 0;
+  const RealWorker = window.Worker;
+  window.Worker = class extends RealWorker {
+    constructor(...args) { super(...args); window.workersStarted += 1; }
+  };
+  import init, { Client } from "./pkg/index.js";
+  window.verifyImage = async (reference) => {
+    await init();
+    const longTasks = [];
+    const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration)));
+    observer.observe({ type: "longtask" });
+    const progress = [];
+    const result = await new Client().verify(reference, { onProgress: (p) => progress.push(p) });
+    await new Promise((r) => setTimeout(r, 100));
+    observer.disconnect();
+    return { result, longTasks, progressEvents: progress.length, workersStarted: window.workersStarted };
+  };
+  window.ready = true;
+</script>`;
+
+let site;
+let browser;
+before(async () => {
+  site = await serve({ "/": ["text/html", PAGE], ...packageFiles() });
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+for (const name of ["docker-v2", "layer-64m"]) {
+  test(`${name} verifies through workers with no long task on the main thread`, async () => {
+    const fixture = rig.fixtures.find((f) => f.name === name);
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${site.origin}/`);
+    await page.waitForFunction(() => window.ready === true);
+    const reference = `${rig.open.host}/${fixture.repositories[0]}:${fixture.tag}`;
+    const run = await page.evaluate((ref) => window.verifyImage(ref), reference);
+    assert.deepEqual(errors, []);
+    assert.equal(run.result.ok, true, run.result.problems.join("; "));
+    const truth = fixture.images[0];
+    assert.equal(run.result.manifestDigest, truth.manifest.digest);
+    assert.deepEqual(run.result.layers.map((l) => l.computedDiffId), truth.layers.map((l) => l.diffId));
+    assert.ok(run.workersStarted >= 1, "verification ran in Web Workers");
+    assert.ok(run.progressEvents >= truth.layers.length, `progress events: ${run.progressEvents}`);
+    assert.deepEqual(run.longTasks, [], "long tasks on the main thread (ms)");
+    await page.close();
+  });
+}
