@@ -103,6 +103,7 @@ fn rig_up(paths: &RigPaths, page: Option<(PathBuf, u16)>) -> Result<RigInfo> {
     services::start(paths, &UpOptions { tokend, page, detach: true })?;
     println!("building and pushing fixtures");
     let (open, token, basic, token_server) = services::registries(paths);
+    let (redirecting, cdn) = services::redirecting(paths);
     let builder = fixtures::Builder::new(&paths.build(), &paths.storage(), &open.host);
     let fixtures = builder.build_all().inspect_err(|_| {
         let _ = services::stop(paths);
@@ -112,6 +113,8 @@ fn rig_up(paths: &RigPaths, page: Option<(PathBuf, u16)>) -> Result<RigInfo> {
         open,
         token,
         basic,
+        redirecting,
+        cdn,
         token_server,
         users: services::users(),
         fixtures,
@@ -221,6 +224,7 @@ fn test() -> Result<()> {
             ),
         });
         steps.push(Step { name: "wasm tests in headless Chromium (wasm-bindgen-test)", result: wasm_browser_tests(&info) });
+        steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
         steps.push(Step {
             name: "browser end-to-end tests (node --test, headless Chromium)",
             result: run_status(

@@ -21,6 +21,10 @@ pub struct RigInfo {
     pub token: RegistryInfo,
     /// The htpasswd registry behind nginx.
     pub basic: RegistryInfo,
+    /// The token registry again, behind a front that 307-redirects blobs to [`RigInfo::cdn`].
+    pub redirecting: RegistryInfo,
+    /// Where those redirects go.
+    pub cdn: CdnInfo,
     /// The token server as the token registry announces it.
     pub token_server: TokenServerInfo,
     /// Accounts known to the token server and the htpasswd registry.
@@ -45,6 +49,17 @@ pub struct RegistryInfo {
     pub host: String,
     /// Repository prefixes anyone may pull (`public/`); others need credentials.
     pub anonymous_pull: Vec<String>,
+}
+
+/// The blob "CDN": another origin whose access log records the `Authorization` header of every
+/// request, so tests can prove no credential followed a redirect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CdnInfo {
+    /// Base URL.
+    pub url: String,
+    /// Its access log: one line per request, `<request line> auth="<Authorization or ->"`.
+    pub log: PathBuf,
 }
 
 /// The token server behind the token registry's realm.

@@ -21,6 +21,10 @@ pub mod port {
     pub const TOKEN_FRONT: u16 = 1;
     /// nginx in front of the htpasswd registry.
     pub const BASIC_FRONT: u16 = 2;
+    /// nginx in front of the token-auth registry that redirects blob downloads to the CDN.
+    pub const REDIRECT_FRONT: u16 = 3;
+    /// A "CDN" on another origin serving blobs, logging any `Authorization` it receives.
+    pub const CDN: u16 = 4;
     /// The token-auth registry itself (behind nginx).
     pub const TOKEN_REGISTRY: u16 = 10;
     /// The token server (behind nginx).

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::info::{RegistryInfo, TokenServerInfo, User};
+use crate::info::{CdnInfo, RegistryInfo, TokenServerInfo, User};
 use crate::paths::{RigPaths, port, workspace_root};
 use crate::{Result, cmd, rig_err};
 
@@ -70,6 +70,19 @@ pub fn registries(paths: &RigPaths) -> (RegistryInfo, RegistryInfo, RegistryInfo
             issuer: ISSUER.into(),
             expires_in: TOKEN_EXPIRES_IN,
         },
+    )
+}
+
+/// The redirecting front and its CDN, as written to `rig.json`.
+pub fn redirecting(paths: &RigPaths) -> (RegistryInfo, CdnInfo) {
+    (
+        RegistryInfo {
+            kind: "redirect".into(),
+            url: paths.url(port::REDIRECT_FRONT),
+            host: format!("127.0.0.1:{}", paths.port(port::REDIRECT_FRONT)),
+            anonymous_pull: vec!["public/".into()],
+        },
+        CdnInfo { url: paths.url(port::CDN), log: paths.logs().join("cdn-access.log") },
     )
 }
 
@@ -164,6 +177,8 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         ("tokend", port::TOKEN_SERVER),
         ("nginx", port::TOKEN_FRONT),
         ("nginx", port::BASIC_FRONT),
+        ("nginx", port::REDIRECT_FRONT),
+        ("nginx", port::CDN),
     ];
     let mut ports: Vec<(&str, u16)> =
         ports.into_iter().map(|(name, offset)| (name, paths.port(offset))).collect();
@@ -335,7 +350,8 @@ fn write_nginx_config(paths: &RigPaths, page: Option<&(PathBuf, u16)>) -> Result
     let deploy = workspace_root().join("deploy").join("nginx");
     let template = fs::read_to_string(deploy.join("registry-server.conf"))?;
     let render = |listen: u16, registry: u16, token: Option<u16>| {
-        let mut text = template.clone();
+        // The header comment documents the placeholders: keep it out of the rendered config.
+        let mut text = template[template.find("server {").unwrap_or(0)..].to_owned();
         if token.is_none()
             && let (Some(start), Some(end)) =
                 (text.find("    # BEGIN token realm"), text.find("    # END token realm\n"))
@@ -379,6 +395,8 @@ http {{
 {token}
 # basic front
 {basic}
+# redirecting front and its CDN
+{redirect}
 {page}}}
 ",
         pid = prefix.join("nginx.pid").display(),
@@ -390,9 +408,44 @@ http {{
             Some(paths.port(port::TOKEN_SERVER))
         ),
         basic = render(paths.port(port::BASIC_FRONT), paths.port(port::BASIC_REGISTRY), None),
+        redirect = redirect_servers(paths, &render),
     );
     fs::write(paths.conf().join("nginx.conf"), conf)?;
     Ok(())
+}
+
+/// A front like the token one whose blob answers are 307s to the CDN origin, and the CDN: it serves
+/// blobs from the open registry with CORS and logs every request's `Authorization` header.
+fn redirect_servers(paths: &RigPaths, render: &dyn Fn(u16, u16, Option<u16>) -> String) -> String {
+    let front = render(
+        paths.port(port::REDIRECT_FRONT),
+        paths.port(port::TOKEN_REGISTRY),
+        Some(paths.port(port::TOKEN_SERVER)),
+    );
+    let snippets = workspace_root().join("deploy").join("nginx");
+    let blobs = format!(
+        "    location ~ ^/v2/.+/blobs/sha256:[0-9a-f]+$ {{\n        include {}/regsight-cors.conf;\n        return 307 {}$request_uri;\n    }}\n\n    location /v2/ {{",
+        snippets.display(),
+        paths.url(port::CDN)
+    );
+    let front = front.replacen("    location /v2/ {", &blobs, 1);
+    format!(
+        "{front}
+    log_format regsight_auth '$request auth=\"$http_authorization\"';
+    server {{
+        listen 127.0.0.1:{cdn};
+        access_log {log} regsight_auth;
+        # The open registry behind it sends the CORS headers (adding ours would double them).
+        location /v2/ {{
+            proxy_pass http://127.0.0.1:{open};
+            proxy_buffering off;
+        }}
+    }}
+",
+        cdn = paths.port(port::CDN),
+        log = paths.logs().join("cdn-access.log").display(),
+        open = paths.port(port::OPEN),
+    )
 }
 
 fn is_root() -> bool {
