@@ -4,14 +4,12 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium, loadRig, serve } from "./support/browser.mjs";
-import { packageFiles } from "./support/package.mjs";
+import { loadRig } from "./support/browser.mjs";
+import { embedSession } from "./support/package.mjs";
 
 const rig = loadRig();
 
-const PAGE = `<!doctype html>
-<meta charset="utf-8"><title>regsight embed</title>
-<script type="module">
+const SCRIPT = `
   // Count the workers the client starts.
   window.workersStarted = 0;
   const RealWorker = window.Worker;
@@ -31,30 +29,23 @@ const PAGE = `<!doctype html>
     return { result, longTasks, progressEvents: progress.length, workersStarted: window.workersStarted };
   };
   window.ready = true;
-</script>`;
+`;
 
-let site;
-let browser;
+let session;
 before(async () => {
-  site = await serve({ "/": ["text/html", PAGE], ...packageFiles() });
-  browser = await launchChromium();
+  session = await embedSession(SCRIPT);
 });
 after(async () => {
-  await browser?.close();
-  await site?.close();
+  await session?.close();
 });
 
 for (const name of ["docker-v2", "layer-64m"]) {
   test(`${name} verifies through workers with no long task on the main thread`, async () => {
     const fixture = rig.fixtures.find((f) => f.name === name);
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${site.origin}/`);
-    await page.waitForFunction(() => window.ready === true);
+    const page = await session.open();
     const reference = `${rig.open.host}/${fixture.repositories[0]}:${fixture.tag}`;
     const run = await page.evaluate((ref) => window.verifyImage(ref), reference);
-    assert.deepEqual(errors, []);
+    assert.deepEqual(page.errors, []);
     assert.equal(run.result.ok, true, run.result.problems.join("; "));
     const truth = fixture.images[0];
     assert.equal(run.result.manifestDigest, truth.manifest.digest);

@@ -6,39 +6,33 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { launchChromium, loadRig, serve } from "./support/browser.mjs";
-import { packageFiles } from "./support/package.mjs";
+import { loadRig } from "./support/browser.mjs";
+import { embedSession } from "./support/package.mjs";
 
 const rig = loadRig();
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>regsight redirect</title>
-<script type="module">
+const SCRIPT = `
   import init, { Client } from "./pkg/index.js";
   window.verifyImage = async (reference, credentials) => {
     await init();
     return new Client({ credentials }).verify(reference);
   };
   window.ready = true;
-</script>`;
+`;
 
-let site;
-let browser;
+let session;
 before(async () => {
-  site = await serve({ "/": ["text/html", PAGE], ...packageFiles() });
-  browser = await launchChromium();
+  session = await embedSession(SCRIPT);
 });
 after(async () => {
-  await browser?.close();
-  await site?.close();
+  await session?.close();
 });
 
 test("no Authorization header reaches the redirect target", async () => {
   const fixture = rig.fixtures.find((f) => f.name === "oci-gzip");
   const alice = rig.users.find((u) => u.username === "alice");
   const logBefore = readFileSync(rig.cdn.log, "utf8").length;
-  const page = await browser.newPage();
-  await page.goto(`${site.origin}/`);
-  await page.waitForFunction(() => window.ready === true);
+  const page = await session.open();
   const result = await page.evaluate(
     ([ref, credentials]) => window.verifyImage(ref, credentials),
     [`${rig.redirecting.host}/private/oci-gzip:v1`, { [rig.redirecting.host]: { username: alice.username, password: alice.password } }],

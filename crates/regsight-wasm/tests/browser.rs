@@ -5,7 +5,6 @@
 //! Run by `cargo xtask test`, which passes the rig description at compile time.
 #![cfg(target_arch = "wasm32")]
 
-use regsight_wasm::Client;
 use serde_json::{Value, json};
 use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -13,45 +12,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn rig() -> Value {
-    let text = option_env!("REGSIGHT_RIG_JSON")
-        .unwrap_or_else(|| panic!("REGSIGHT_RIG_JSON was not set at build time: run `cargo xtask test`"));
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("rig description: {e}"))
-}
+mod common;
 
-fn fixture<'a>(rig: &'a Value, name: &str) -> &'a Value {
-    rig["fixtures"].as_array().and_then(|f| f.iter().find(|f| f["name"] == name)).unwrap_or_else(|| panic!("no fixture {name}"))
-}
-
-fn user(rig: &Value, name: &str) -> (String, String) {
-    let u = rig["users"].as_array().and_then(|u| u.iter().find(|u| u["username"] == name)).unwrap_or_else(|| panic!("no user {name}"));
-    (u["username"].as_str().unwrap_or_default().into(), u["password"].as_str().unwrap_or_default().into())
-}
-
-fn client(options: Value) -> Client {
-    Client::new(js(&options)).unwrap_or_else(|e| panic!("client: {e:?}"))
-}
-
-/// A JS object from JSON (so maps become plain objects).
-fn js(value: &Value) -> JsValue {
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn from_js(value: &JsValue) -> Value {
-    let text: String = js_sys::JSON::stringify(value).map(String::from).unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// Awaits a client promise: Ok(result) or Err((code, message)).
-async fn settle(promise: js_sys::Promise) -> Result<Value, (String, String)> {
-    match JsFuture::from(promise).await {
-        Ok(v) => Ok(from_js(&v)),
-        Err(e) => {
-            let get = |k: &str| js_sys::Reflect::get(&e, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-            Err((get("code"), get("message")))
-        }
-    }
-}
+use common::{client, fixture, js, rig, settle, user};
 
 fn image_ref(registry: &Value, repo: &str, tag: &str) -> String {
     format!("{}/{repo}:{tag}", registry["host"].as_str().unwrap_or_default())

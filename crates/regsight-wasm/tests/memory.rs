@@ -6,16 +6,13 @@
 use regsight_wasm::Client;
 use serde_json::Value;
 use wasm_bindgen::{JsCast as _, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn rig() -> Value {
-    let text = option_env!("REGSIGHT_RIG_JSON")
-        .unwrap_or_else(|| panic!("REGSIGHT_RIG_JSON was not set at build time: run `cargo xtask test`"));
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("rig description: {e}"))
-}
+mod common;
+
+use common::{client, rig, settle};
 
 fn memory_bytes() -> f64 {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
@@ -23,19 +20,14 @@ fn memory_bytes() -> f64 {
 }
 
 async fn verify(client: &Client, reference: String) -> Value {
-    let result = JsFuture::from(client.verify(reference.clone(), JsValue::UNDEFINED))
-        .await
-        .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
-    let text: String = js_sys::JSON::stringify(&result).map(String::from).unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    settle(client.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{reference}: {e:?}"))
 }
 
 #[wasm_bindgen_test]
 async fn memory_after_a_64_mib_layer_stays_within_16_mib_of_a_1_mib_layer() {
     let rig = rig();
     let host = rig["open"]["host"].as_str().unwrap_or_default().to_owned();
-    let options = js_sys::JSON::parse(r#"{"workers": false}"#).unwrap_or(JsValue::UNDEFINED);
-    let client = Client::new(options).unwrap_or_else(|e| panic!("{e:?}"));
+    let client = client(serde_json::json!({"workers": false}));
 
     let small = verify(&client, format!("{host}/public/layer-1m:v1")).await;
     assert_eq!(small["ok"], true, "{:?}", small["problems"]);

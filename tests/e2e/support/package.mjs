@@ -15,3 +15,30 @@ export function packageFiles(prefix = "/pkg/") {
   }
   return files;
 }
+
+/**
+ * A plain HTML page (no framework) that runs `script` as a module next to the package (importable as
+ * `./pkg/index.js`), served on its own origin, and a headless Chromium to open it. `open()` returns
+ * a page on which the script has run (it must set `window.ready = true`) and whose uncaught errors
+ * are collected in `page.errors`.
+ */
+export async function embedSession(script) {
+  const { launchChromium, serve } = await import("./browser.mjs");
+  const html = `<!doctype html><meta charset="utf-8"><title>regsight embed</title>\n<script type="module">${script}</script>`;
+  const site = await serve({ "/": ["text/html", html], ...packageFiles() });
+  const browser = await launchChromium();
+  return {
+    async open() {
+      const page = await browser.newPage();
+      page.errors = [];
+      page.on("pageerror", (e) => page.errors.push(String(e)));
+      await page.goto(`${site.origin}/`);
+      await page.waitForFunction(() => window.ready === true);
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await site.close();
+    },
+  };
+}
