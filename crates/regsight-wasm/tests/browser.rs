@@ -198,3 +198,58 @@ async fn abort_stops_a_verification_mid_layer() {
     let (code, _) = settle(c.verify(reference, options.into())).await.expect_err("aborted");
     assert_eq!(code, "ABORTED");
 }
+
+#[wasm_bindgen_test]
+async fn a_pre_issued_token_is_sent_as_is() {
+    let rig = rig();
+    let (username, password) = user(&rig, "alice");
+    // Obtain a token the way a CI system would, then hand it to the client.
+    let realm = rig["tokenServer"]["realm"].as_str().unwrap_or_default();
+    let service = rig["tokenServer"]["service"].as_str().unwrap_or_default();
+    let url = format!("{realm}?service={service}&scope=repository:private/oci-gzip:pull");
+    let basic = format!("Basic {}", js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().btoa(&format!("{username}:{password}")).unwrap_or_default());
+    let headers = web_sys::Headers::new().unwrap_or_else(|e| panic!("{e:?}"));
+    let _ = headers.set("Authorization", &basic);
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
+    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into()).map(|f| f.unchecked_into()).unwrap_or_else(|e| panic!("{e:?}"));
+    let response = JsFuture::from(js_sys::Promise::from(fetch.call2(&JsValue::NULL, &url.into(), &init).unwrap_or_else(|e| panic!("{e:?}"))))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let response: web_sys::Response = response.unchecked_into();
+    let body = JsFuture::from(response.json().unwrap_or_else(|e| panic!("{e:?}"))).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let token = js_sys::Reflect::get(&body, &"token".into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
+    assert!(!token.is_empty());
+
+    let host = rig["token"]["host"].as_str().unwrap_or_default().to_owned();
+    let c = client(json!({"credentials": {host: {"token": token}}}));
+    let result = settle(c.manifest(image_ref(&rig["token"], "private/oci-gzip", "v1"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(result["digest"], fixture(&rig, "oci-gzip")["manifest"]["digest"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_pinned_reference_is_fetched_by_digest_and_checked_against_the_pin() {
+    let rig = rig();
+    let other = fixture(&rig, "oci-gzip")["manifest"]["digest"].as_str().unwrap_or_default().to_owned();
+    let host = rig["open"]["host"].as_str().unwrap_or_default();
+    let c = client(json!({}));
+    // A digest wins over the tag and is looked up in this repository, where it does not exist.
+    let reference = format!("{host}/public/docker-v2:v1@{other}");
+    let pinned = settle(c.manifest(reference, JsValue::UNDEFINED)).await;
+    // By digest the registry looks the pin up, so a pin from another repository is unknown there.
+    let (code, _) = pinned.expect_err("pinned to another repository's digest");
+    assert_eq!(code, "MANIFEST_UNKNOWN");
+    let own = fixture(&rig, "docker-v2")["manifest"]["digest"].as_str().unwrap_or_default().to_owned();
+    let result = settle(c.verify(format!("{host}/public/docker-v2@{own}"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(result["ok"], true);
+    assert_eq!(result["chain"]["manifest"]["expected"], "passed");
+}
+
+#[wasm_bindgen_test]
+async fn limits_stop_a_layer_with_limit_exceeded() {
+    let rig = rig();
+    let c = client(json!({"limits": {"maxUncompressedSize": 100000}}));
+    let result = settle(c.verify(image_ref(&rig["open"], "public/docker-v2", "v1"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(result["ok"], false);
+    assert_eq!(result["layers"][0]["error"]["code"], "LIMIT_EXCEEDED", "{:?}", result["layers"][0]);
+}
