@@ -28,6 +28,19 @@ const SCRIPT = `
     observer.disconnect();
     return { result, longTasks, progressEvents: progress.length, workersStarted: window.workersStarted };
   };
+  window.abortThenRetry = async (reference) => {
+    await init();
+    const client = new Client();
+    const controller = new AbortController();
+    let code = "resolved";
+    try {
+      await client.verify(reference, { signal: controller.signal, onProgress: () => controller.abort() });
+    } catch (e) {
+      code = e.code;
+    }
+    const again = await client.verify(reference);
+    return { code, againOk: again.ok, workersStarted: window.workersStarted };
+  };
   window.ready = true;
 `;
 
@@ -56,3 +69,13 @@ for (const name of ["docker-v2", "layer-64m"]) {
     await page.close();
   });
 }
+
+test("aborting stops the workers, and the client still works afterwards", async () => {
+  const page = await session.open();
+  const run = await page.evaluate((ref) => window.abortThenRetry(ref), `${rig.open.host}/public/layer-64m:v1`);
+  assert.equal(run.code, "ABORTED");
+  assert.equal(run.againOk, true);
+  // The aborted job's worker was terminated, so the retry needed a new one.
+  assert.ok(run.workersStarted >= 2, `workers started: ${run.workersStarted}`);
+  await page.close();
+});
