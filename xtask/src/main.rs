@@ -2,6 +2,7 @@
 
 mod pack;
 mod setup;
+mod wasm_check;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -223,6 +224,7 @@ fn test() -> Result<()> {
                     .current_dir(workspace_root()),
             ),
         });
+        steps.push(Step { name: "core builds for wasm32 and imports nothing from env", result: wasm_check::check_core_wasm() });
         steps.push(Step { name: "wasm tests in headless Chromium (wasm-bindgen-test)", result: wasm_browser_tests(&info) });
         steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
         steps.push(Step {

@@ -3,6 +3,8 @@
 //! The contract (see `ARCHITECTURE.md`): this crate never performs I/O and never reads a clock.
 //! Callers pass bytes, responses and `now` in; requests, reports and deadlines come out.
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
 pub mod chain;
 pub mod digest;
