@@ -39,8 +39,12 @@ impl RigPaths {
         Self { name: name.to_owned(), root: rigs_dir().join(name), base_port }
     }
 
-    /// The default base port of a rig name, so a demo and a test rig can run side by side.
+    /// The default base port of a rig name, so a demo and a test rig can run side by side;
+    /// `$REGSIGHT_RIG_BASE_PORT` overrides it (e.g. to run a second checkout's tests at once).
     pub fn default_base_port(name: &str) -> u16 {
+        if let Some(port) = std::env::var("REGSIGHT_RIG_BASE_PORT").ok().and_then(|p| p.parse().ok()) {
+            return port;
+        }
         match name {
             "demo" => 5000,
             "test" => 15000,
