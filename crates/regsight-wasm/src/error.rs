@@ -112,7 +112,7 @@ impl ClientError {
             Self::Aborted => ErrorCode::Aborted,
             Self::DigestMismatch { .. } => ErrorCode::DigestMismatch,
             Self::TooLarge { .. } => ErrorCode::LimitExceeded,
-            Self::Options(_) => ErrorCode::InvalidReference,
+            Self::Options(_) => ErrorCode::InvalidArgument,
             Self::Unsupported(_) => ErrorCode::Unsupported,
             Self::Js(_) => ErrorCode::InvalidResponse,
         }
