@@ -238,7 +238,8 @@ mod tests {
 
     #[test]
     fn rejects_malformed_digests_with_specific_errors() {
-        let cases: &[(&str, fn(&DigestError) -> bool)] = &[
+        type Expect = fn(&DigestError) -> bool;
+        let cases: &[(&str, Expect)] = &[
             ("e3b0c442", |e| matches!(e, DigestError::MissingAlgorithm(_))),
             ("md5:abcd", |e| matches!(e, DigestError::UnsupportedAlgorithm(_))),
             ("sha256:abc", |e| matches!(e, DigestError::BadLength { found: 3, .. })),

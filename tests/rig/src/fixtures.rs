@@ -90,7 +90,7 @@ impl Noise {
         while out.len() < len {
             let word = WORDS[(self.next() % WORDS.len() as u64) as usize];
             out.extend_from_slice(word.as_bytes());
-            out.push(if self.next() % 9 == 0 { b'\n' } else { b' ' });
+            out.push(if self.next().is_multiple_of(9) { b'\n' } else { b' ' });
         }
         out.truncate(len);
         out
@@ -241,9 +241,7 @@ impl Builder {
                 "digest": sha256_hex(&raw),
                 "platform": platform,
             }));
-            for repo in [format!("private/{name}")] {
-                self.put_manifest(&repo, &tag, DOCKER_MANIFEST, &raw, &blobs, &format!("public/{name}"))?;
-            }
+            self.put_manifest(&format!("private/{name}"), &tag, DOCKER_MANIFEST, &raw, &blobs, &format!("public/{name}"))?;
         }
         let list = json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": manifests});
         let list = serde_json::to_vec_pretty(&list)?;

@@ -69,7 +69,7 @@ pub struct ImageConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RunConfig {
-    /// User (name or uid[:gid]); empty means root.
+    /// User (name or `uid[:gid]`); empty means root.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub user: String,
     /// Ports to expose (`80/tcp`).
