@@ -80,7 +80,10 @@ fn rig(args: &[String]) -> Result<()> {
             let mut info = RigInfo::load(&paths.info_file())?;
             let builder = fixtures::Builder::new(&paths.build(), &paths.storage(), &info.open.host);
             let bench = builder.bench(size)?;
-            println!("pushed {}:{} ({} bytes compressed)", bench.repositories[0], bench.tag, bench.images[0].layers[0].size);
+            println!(
+                "pushed {}:{} ({} bytes compressed)",
+                bench.repositories[0], bench.tag, bench.images[0].layers[0].size
+            );
             info.fixtures.retain(|f| f.name != bench.name);
             info.fixtures.push(bench);
             info.save(&paths.info_file())
@@ -153,7 +156,10 @@ fn demo(args: &[String]) -> Result<()> {
     let info = rig_up(&paths, Some((dist, port)))?;
     let fixture = info.fixture("docker-v2")?;
     println!();
-    println!("regsight demo: http://127.0.0.1:{port}/?image={}/{}:{}", info.open.host, fixture.repositories[0], fixture.tag);
+    println!(
+        "regsight demo: http://127.0.0.1:{port}/?image={}/{}:{}",
+        info.open.host, fixture.repositories[0], fixture.tag
+    );
     println!("registries: open {} | token {} | basic {}", info.open.url, info.token.url, info.basic.url);
     println!("rig description: {}", paths.info_file().display());
     println!("stop with Ctrl-C (or `cargo xtask rig down --name {}`)", paths.name);
@@ -181,7 +187,9 @@ fn wait_forever(paths: &RigPaths) {
 
 /// Builds the page with trunk into `dist/`.
 fn build_page() -> Result<PathBuf> {
-    run_status(Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(workspace_root()))?;
+    run_status(
+        Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(workspace_root()),
+    )?;
     Ok(workspace_root().join("dist"))
 }
 
@@ -224,8 +232,14 @@ fn test() -> Result<()> {
                     .current_dir(workspace_root()),
             ),
         });
-        steps.push(Step { name: "core builds for wasm32 and imports nothing from env", result: wasm_check::check_core_wasm() });
-        steps.push(Step { name: "wasm tests in headless Chromium (wasm-bindgen-test)", result: wasm_browser_tests(&info) });
+        steps.push(Step {
+            name: "core builds for wasm32 and imports nothing from env",
+            result: wasm_check::check_core_wasm(),
+        });
+        steps.push(Step {
+            name: "wasm tests in headless Chromium (wasm-bindgen-test)",
+            result: wasm_browser_tests(&info),
+        });
         steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
         steps.push(Step {
             name: "browser end-to-end tests (node --test, headless Chromium)",

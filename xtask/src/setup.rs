@@ -54,8 +54,7 @@ fn rustup_target() -> Result<()> {
 }
 
 fn apt_packages() -> Result<()> {
-    let missing: Vec<&str> =
-        APT.iter().filter(|(_, bin)| !on_path(bin)).map(|(pkg, _)| *pkg).collect();
+    let missing: Vec<&str> = APT.iter().filter(|(_, bin)| !on_path(bin)).map(|(pkg, _)| *pkg).collect();
     if missing.is_empty() {
         return Ok(());
     }

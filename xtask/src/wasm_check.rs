@@ -256,7 +256,8 @@ pub fn imports(bytes: &[u8]) -> Result<Vec<Import>, WasmError> {
 
 /// Where cargo puts the probe: `$CARGO_TARGET_DIR` (relative to the workspace root) or `target/`.
 fn probe_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), |dir| workspace_root().join(dir));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), |dir| workspace_root().join(dir));
     target.join("wasm32-unknown-unknown").join("release").join("examples").join("wasm_probe.wasm")
 }
 

@@ -22,18 +22,14 @@ use regsight_core::{Digest, Hasher, MediaType};
 const CHUNK: usize = 64 * 1024;
 
 fn main() {
-    let mb: usize = std::env::var("REGSIGHT_BENCH_MB")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(64);
+    let mb: usize = std::env::var("REGSIGHT_BENCH_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(64);
     let tar = synthetic_tar(mb << 20);
     let gz = {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
         enc.write_all(&tar).expect("gzip");
         enc.finish().expect("gzip")
     };
-    let zst =
-        ruzstd::encoding::compress_to_vec(&tar[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let zst = ruzstd::encoding::compress_to_vec(&tar[..], ruzstd::encoding::CompressionLevel::Fastest);
     println!(
         "layer: {} MiB tar; gzip -6 {:.1} MiB (ratio {:.2}); zstd {:.1} MiB (ratio {:.2})",
         tar.len() >> 20,
@@ -51,10 +47,8 @@ fn main() {
     ] {
         let digest = Digest::sha256_of(blob);
         for listing in [false, true] {
-            let options = VerifyOptions {
-                listing: listing.then(ListingOptions::default),
-                ..VerifyOptions::default()
-            };
+            let options =
+                VerifyOptions { listing: listing.then(ListingOptions::default), ..VerifyOptions::default() };
             let time = best_of(3, || {
                 let mut v = LayerVerifier::new(
                     &media_type,
@@ -69,11 +63,7 @@ fn main() {
                 }
                 assert!(v.finish().verified);
             });
-            let label = if listing {
-                format!("{name} + listing")
-            } else {
-                name.to_owned()
-            };
+            let label = if listing { format!("{name} + listing") } else { name.to_owned() };
             report(&label, blob.len(), tar.len(), time);
         }
     }
@@ -98,9 +88,7 @@ fn main() {
         let mut input = &gz[10..gz.len() - 8];
         loop {
             let before = d.total_in();
-            let status = d
-                .decompress(input, &mut out, flate2::FlushDecompress::None)
-                .expect("inflate");
+            let status = d.decompress(input, &mut out, flate2::FlushDecompress::None).expect("inflate");
             input = &input[(d.total_in() - before) as usize..];
             if status == flate2::Status::StreamEnd {
                 break;
@@ -127,11 +115,7 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
 
 fn report(label: &str, input: usize, output: usize, time: Duration) {
     let secs = time.as_secs_f64().max(1e-9);
-    println!(
-        "{label:<28} {:>12.0} {:>12.0}",
-        input as f64 / 1e6 / secs,
-        output as f64 / 1e6 / secs
-    );
+    println!("{label:<28} {:>12.0} {:>12.0}", input as f64 / 1e6 / secs, output as f64 / 1e6 / secs);
 }
 
 /// A tar of files whose contents mix vocabulary text and incompressible bytes.

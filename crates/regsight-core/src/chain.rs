@@ -10,9 +10,9 @@
 
 use serde::Serialize;
 
+use crate::Digest;
 use crate::model::{Descriptor, Manifest, parse_config, parse_manifest};
 use crate::verify::{Check, LayerSummary};
-use crate::Digest;
 
 /// One document as received from the registry.
 #[derive(Debug, Clone, Copy)]
@@ -149,7 +149,8 @@ pub fn verify_chain(input: &ChainInput<'_>) -> ChainReport {
         }
         (None, _) => (input.pinned, None),
     };
-    let manifest = check_document("manifest", &input.manifest, manifest_expected, manifest_size, &mut problems);
+    let manifest =
+        check_document("manifest", &input.manifest, manifest_expected, manifest_size, &mut problems);
 
     let image = match parse_manifest(input.manifest.bytes, input.manifest.content_type) {
         Ok(Manifest::Image(image)) => Some(image),
@@ -261,12 +262,15 @@ fn check_document(
             Ok(header) => {
                 let check = Check::compare(header.recompute(doc.bytes) == header);
                 if check == Check::Failed {
-                    problems.fail(format!("the {what}'s bytes do not hash to its Docker-Content-Digest {header}"));
+                    problems.fail(format!(
+                        "the {what}'s bytes do not hash to its Docker-Content-Digest {header}"
+                    ));
                 }
                 check
             }
             Err(e) => {
-                problems.fail(format!("the registry sent a malformed Docker-Content-Digest for the {what}: {e}"));
+                problems
+                    .fail(format!("the registry sent a malformed Docker-Content-Digest for the {what}: {e}"));
                 Check::Failed
             }
         },
@@ -312,7 +316,10 @@ fn layer_status(
 ) -> (LinkStatus, Option<String>) {
     let Some(report) = report else {
         let why = if descriptor.media_type.is_foreign() {
-            format!("layer {i} is a foreign layer ({}): the registry does not serve it", descriptor.media_type)
+            format!(
+                "layer {i} is a foreign layer ({}): the registry does not serve it",
+                descriptor.media_type
+            )
         } else {
             format!("layer {i} ({}) was not verified", descriptor.digest)
         };
@@ -321,7 +328,10 @@ fn layer_status(
     if report.expected_digest != descriptor.digest || report.declared_size != descriptor.size {
         return (
             LinkStatus::Failed,
-            Some(format!("layer {i}: the report given is for blob {}, not {}", report.expected_digest, descriptor.digest)),
+            Some(format!(
+                "layer {i}: the report given is for blob {}, not {}",
+                report.expected_digest, descriptor.digest
+            )),
         );
     }
     if report.expected_diff_id.as_ref() != diff_id {
@@ -423,8 +433,14 @@ mod tests {
             .zip(&digests)
             .zip(parsed)
             .map(|((bytes, digest), diff_id)| {
-                let mut v = LayerVerifier::new(&MediaType::parse(TAR), digest.clone(), bytes.len() as u64, diff_id, VerifyOptions::default())
-                    .expect("verifier");
+                let mut v = LayerVerifier::new(
+                    &MediaType::parse(TAR),
+                    digest.clone(),
+                    bytes.len() as u64,
+                    diff_id,
+                    VerifyOptions::default(),
+                )
+                .expect("verifier");
                 let _ = v.update(bytes);
                 Some(v.finish().summary())
             })
@@ -511,7 +527,11 @@ mod tests {
         let wrong = vec![Digest::sha256_of(b"a").to_string()];
         let img = image(&[b"a", b"b"], Some(wrong));
         let report = verify_chain(&input(&img, None, None));
-        assert!(report.problems.iter().any(|p| p.contains("2 layers but the config lists 1")), "{:?}", report.problems);
+        assert!(
+            report.problems.iter().any(|p| p.contains("2 layers but the config lists 1")),
+            "{:?}",
+            report.problems
+        );
         assert_eq!(report.verdict, Verdict::Failed);
     }
 
@@ -563,7 +583,11 @@ mod tests {
             pinned: None,
             index: None,
             index_entry: None,
-            manifest: Document { bytes: schema1, content_type: Some("application/vnd.docker.distribution.manifest.v1+json"), header_digest: None },
+            manifest: Document {
+                bytes: schema1,
+                content_type: Some("application/vnd.docker.distribution.manifest.v1+json"),
+                header_digest: None,
+            },
             config: None,
             layers: &[],
         };

@@ -91,8 +91,7 @@ impl Digest {
                 found: hex.chars().count(),
             });
         }
-        if let Some((position, found)) =
-            hex.char_indices().find(|(_, c)| !matches!(c, '0'..='9' | 'a'..='f'))
+        if let Some((position, found)) = hex.char_indices().find(|(_, c)| !matches!(c, '0'..='9' | 'a'..='f'))
         {
             return Err(DigestError::BadHex { found, position });
         }
@@ -243,10 +242,9 @@ mod tests {
             ("e3b0c442", |e| matches!(e, DigestError::MissingAlgorithm(_))),
             ("md5:abcd", |e| matches!(e, DigestError::UnsupportedAlgorithm(_))),
             ("sha256:abc", |e| matches!(e, DigestError::BadLength { found: 3, .. })),
-            (
-                "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
-                |e| matches!(e, DigestError::BadHex { position: 0, .. }),
-            ),
+            ("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", |e| {
+                matches!(e, DigestError::BadHex { position: 0, .. })
+            }),
             ("sha512:00", |e| matches!(e, DigestError::BadLength { expected: 128, .. })),
         ];
         for (input, check) in cases {

@@ -148,7 +148,11 @@ impl BaseUrl {
         if reference::normalize_registry(registry) == Ok(reference::DOCKER_HUB) {
             return Self::parse(DOCKER_HUB_API);
         }
-        let origin = if is_loopback(origin.host()) { Origin::from_authority(false, registry).map_err(bad)? } else { origin };
+        let origin = if is_loopback(origin.host()) {
+            Origin::from_authority(false, registry).map_err(bad)?
+        } else {
+            origin
+        };
         Ok(Self { origin, prefix: String::new() })
     }
 
@@ -289,7 +293,9 @@ pub fn next_link(link_header: &str, request_url: &str) -> Result<Option<NextLink
     let Some(target) = find_next_target(link_header)? else {
         return Ok(None);
     };
-    let next = request.join(target).map_err(|source| EndpointError::BadNextLink { target: shorten(target), source })?;
+    let next = request
+        .join(target)
+        .map_err(|source| EndpointError::BadNextLink { target: shorten(target), source })?;
     if next.as_str() == request.normalized() {
         return Err(EndpointError::NextLinkLoops { url: shorten(next.as_str()) });
     }
@@ -336,7 +342,8 @@ fn find_next_target(header: &str) -> Result<Option<&str>, EndpointError> {
                 rel = Some(value.unwrap_or_default());
             }
         }
-        let is_next = rel.is_some_and(|rel| rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next")));
+        let is_next =
+            rel.is_some_and(|rel| rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next")));
         if is_next && next.is_none() {
             next = Some(target);
         }
@@ -417,7 +424,8 @@ impl<'a> Cursor<'a> {
                 }
                 Some('\\') => {
                     self.position += 1;
-                    let escaped = self.peek().ok_or_else(|| self.malformed("'\\' at the end of the header"))?;
+                    let escaped =
+                        self.peek().ok_or_else(|| self.malformed("'\\' at the end of the header"))?;
                     value.push(escaped);
                     self.position += escaped.len_utf8();
                 }
@@ -480,7 +488,9 @@ mod tests {
 
     #[test]
     fn bad_registries_are_rejected() {
-        for registry in ["", "a b", "exa_mple.com", "host:99999", "host:0", "[::g]:5000", "[1:2]", "user@host"] {
+        for registry in
+            ["", "a b", "exa_mple.com", "host:99999", "host:0", "[::g]:5000", "[1:2]", "user@host"]
+        {
             let err = BaseUrl::for_registry(registry).expect_err(registry);
             assert_eq!(err.code(), ErrorCode::InvalidArgument, "{registry}: {err}");
         }
@@ -514,10 +524,13 @@ mod tests {
             ("https://mirror example", UrlError::BadCharacter { found: ' ', position: 14 }),
             ("https://mirror.example\\x", UrlError::BadCharacter { found: '\\', position: 22 }),
             ("https://mïrror.example", UrlError::BadCharacter { found: 'ï', position: 9 }),
-            ("https://[::1", UrlError::BadHost {
-                host: "[::1".into(),
-                source: ReferenceError::UnclosedBracket { position: 0 },
-            }),
+            (
+                "https://[::1",
+                UrlError::BadHost {
+                    host: "[::1".into(),
+                    source: ReferenceError::UnclosedBracket { position: 0 },
+                },
+            ),
         ];
         for (input, expected) in bad {
             match BaseUrl::parse(input) {
@@ -525,7 +538,10 @@ mod tests {
                 other => panic!("{input}: {other:?}"),
             }
         }
-        assert!(matches!(BaseUrl::parse("https://"), Err(EndpointError::BadBaseUrl { source: UrlError::BadHost { .. }, .. })));
+        assert!(matches!(
+            BaseUrl::parse("https://"),
+            Err(EndpointError::BadBaseUrl { source: UrlError::BadHost { .. }, .. })
+        ));
     }
 
     #[test]
@@ -540,7 +556,10 @@ mod tests {
         let err = endpoints.set_base_url("docker.io", "ftp://x").expect_err("ftp");
         assert!(matches!(err, EndpointError::BadBaseUrl { .. }), "{err:?}");
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
-        assert!(matches!(endpoints.set_base_url("bad host", "https://x"), Err(EndpointError::BadRegistry { .. })));
+        assert!(matches!(
+            endpoints.set_base_url("bad host", "https://x"),
+            Err(EndpointError::BadRegistry { .. })
+        ));
     }
 
     #[test]
@@ -549,20 +568,35 @@ mod tests {
         let python = reference("python:2.7");
         assert_eq!(hub.api_root(), "https://registry-1.docker.io/v2/");
         assert_eq!(hub.manifest(&python), "https://registry-1.docker.io/v2/library/python/manifests/2.7");
-        assert_eq!(hub.tags_list(&python, None, None), "https://registry-1.docker.io/v2/library/python/tags/list");
+        assert_eq!(
+            hub.tags_list(&python, None, None),
+            "https://registry-1.docker.io/v2/library/python/tags/list"
+        );
         assert_eq!(
             hub.tags_list(&python, Some(50), Some("3.12 rc&x=1")),
             "https://registry-1.docker.io/v2/library/python/tags/list?n=50&last=3.12%20rc%26x%3D1"
         );
-        assert_eq!(hub.tags_list(&python, None, Some("v1")), "https://registry-1.docker.io/v2/library/python/tags/list?last=v1");
+        assert_eq!(
+            hub.tags_list(&python, None, Some("v1")),
+            "https://registry-1.docker.io/v2/library/python/tags/list?last=v1"
+        );
 
         let mirror = base("https://mirror.example/prefix/");
         let pinned = reference(&format!("localhost:5000/a/b:1@sha256:{HEX}"));
         let digest = pinned.digest().expect("pinned").clone();
         assert_eq!(mirror.api_root(), "https://mirror.example/prefix/v2/");
-        assert_eq!(mirror.manifest(&pinned), format!("https://mirror.example/prefix/v2/a/b/manifests/sha256:{HEX}"));
-        assert_eq!(mirror.blob(&pinned, &digest), format!("https://mirror.example/prefix/v2/a/b/blobs/sha256:{HEX}"));
-        assert_eq!(mirror.referrers(&pinned, &digest, None), format!("https://mirror.example/prefix/v2/a/b/referrers/sha256:{HEX}"));
+        assert_eq!(
+            mirror.manifest(&pinned),
+            format!("https://mirror.example/prefix/v2/a/b/manifests/sha256:{HEX}")
+        );
+        assert_eq!(
+            mirror.blob(&pinned, &digest),
+            format!("https://mirror.example/prefix/v2/a/b/blobs/sha256:{HEX}")
+        );
+        assert_eq!(
+            mirror.referrers(&pinned, &digest, None),
+            format!("https://mirror.example/prefix/v2/a/b/referrers/sha256:{HEX}")
+        );
         assert_eq!(
             mirror.referrers(&pinned, &digest, Some("application/vnd.dev.sigstore.bundle.v0.3+json")),
             format!(
@@ -571,8 +605,14 @@ mod tests {
             )
         );
         assert_eq!(mirror.catalog(None, None), "https://mirror.example/prefix/v2/_catalog");
-        assert_eq!(mirror.catalog(Some(100), Some("a/b")), "https://mirror.example/prefix/v2/_catalog?n=100&last=a%2Fb");
-        assert_eq!(mirror.tags_list(&pinned, None, Some("é~")), "https://mirror.example/prefix/v2/a/b/tags/list?last=%C3%A9~");
+        assert_eq!(
+            mirror.catalog(Some(100), Some("a/b")),
+            "https://mirror.example/prefix/v2/_catalog?n=100&last=a%2Fb"
+        );
+        assert_eq!(
+            mirror.tags_list(&pinned, None, Some("é~")),
+            "https://mirror.example/prefix/v2/a/b/tags/list?last=%C3%A9~"
+        );
     }
 
     #[test]
@@ -580,16 +620,25 @@ mod tests {
         let request = "https://r.example/v2/a/b/tags/list?n=2";
         let cases = [
             // Absolute path, as distribution sends for `_catalog`.
-            (r#"</v2/a/b/tags/list?n=2&last=x>; rel="next""#, "https://r.example/v2/a/b/tags/list?n=2&last=x"),
+            (
+                r#"</v2/a/b/tags/list?n=2&last=x>; rel="next""#,
+                "https://r.example/v2/a/b/tags/list?n=2&last=x",
+            ),
             // Absolute URL.
-            (r#"<https://r.example/v2/a/b/tags/list?last=x>; rel=next"#, "https://r.example/v2/a/b/tags/list?last=x"),
+            (
+                r#"<https://r.example/v2/a/b/tags/list?last=x>; rel=next"#,
+                "https://r.example/v2/a/b/tags/list?last=x",
+            ),
             // Relative path and query-only references.
             (r#"<list?last=x>; rel="next""#, "https://r.example/v2/a/b/tags/list?last=x"),
             (r#"<../x>; rel="next""#, "https://r.example/v2/a/b/x"),
             (r#"<?last=x>; rel="next""#, "https://r.example/v2/a/b/tags/list?last=x"),
             (r#"<#frag>; rel="next"; title="t""#, "ERR"),
             // Case, several links, several rel values, quoted commas and semicolons, extra params.
-            (r#"<https://r.example/p1>; rel="prev", </p3>; title="a, b; c"; REL="first next""#, "https://r.example/p3"),
+            (
+                r#"<https://r.example/p1>; rel="prev", </p3>; title="a, b; c"; REL="first next""#,
+                "https://r.example/p3",
+            ),
             (r#"<https://r.example/p1>;rel="prev",</p2>;Rel=NEXT"#, "https://r.example/p2"),
             (r#"</p2>; rel="next", </p3>; rel="next""#, "https://r.example/p2"),
             (r#"</p2>; rel="prev"; rel="next""#, "NONE"),
@@ -622,7 +671,10 @@ mod tests {
     fn next_links_to_another_origin_are_flagged() {
         let request = "https://r.example/v2/_catalog";
         for (header, url) in [
-            (r#"<https://evil.example/v2/_catalog?last=a>; rel="next""#, "https://evil.example/v2/_catalog?last=a"),
+            (
+                r#"<https://evil.example/v2/_catalog?last=a>; rel="next""#,
+                "https://evil.example/v2/_catalog?last=a",
+            ),
             (r#"<http://r.example/v2/_catalog?last=a>; rel="next""#, "http://r.example/v2/_catalog?last=a"),
             (r#"<https://r.example:8443/x>; rel="next""#, "https://r.example:8443/x"),
             (r#"<//evil.example/x>; rel="next""#, "https://evil.example/x"),

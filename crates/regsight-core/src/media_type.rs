@@ -64,28 +64,16 @@ const TABLE: &[(MediaType, &str)] = &[
     (MediaType::OciLayerTar, "application/vnd.oci.image.layer.v1.tar"),
     (MediaType::OciLayerGzip, "application/vnd.oci.image.layer.v1.tar+gzip"),
     (MediaType::OciLayerZstd, "application/vnd.oci.image.layer.v1.tar+zstd"),
-    (
-        MediaType::OciLayerNondistributableTar,
-        "application/vnd.oci.image.layer.nondistributable.v1.tar",
-    ),
-    (
-        MediaType::OciLayerNondistributableGzip,
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-    ),
-    (
-        MediaType::OciLayerNondistributableZstd,
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-    ),
+    (MediaType::OciLayerNondistributableTar, "application/vnd.oci.image.layer.nondistributable.v1.tar"),
+    (MediaType::OciLayerNondistributableGzip, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"),
+    (MediaType::OciLayerNondistributableZstd, "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"),
     (MediaType::DockerManifestList, "application/vnd.docker.distribution.manifest.list.v2+json"),
     (MediaType::DockerManifest, "application/vnd.docker.distribution.manifest.v2+json"),
     (MediaType::DockerSchema1, "application/vnd.docker.distribution.manifest.v1+json"),
     (MediaType::DockerSchema1Signed, "application/vnd.docker.distribution.manifest.v1+prettyjws"),
     (MediaType::DockerConfig, "application/vnd.docker.container.image.v1+json"),
     (MediaType::DockerLayerGzip, "application/vnd.docker.image.rootfs.diff.tar.gzip"),
-    (
-        MediaType::DockerLayerForeignGzip,
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-    ),
+    (MediaType::DockerLayerForeignGzip, "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"),
 ];
 
 /// The `Accept` header for manifest requests: every manifest and index type we can read.
@@ -112,11 +100,7 @@ impl MediaType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Other(s) => s,
-            known => TABLE
-                .iter()
-                .find(|(ty, _)| ty == known)
-                .map(|(_, name)| *name)
-                .unwrap_or_default(),
+            known => TABLE.iter().find(|(ty, _)| ty == known).map(|(_, name)| *name).unwrap_or_default(),
         }
     }
 

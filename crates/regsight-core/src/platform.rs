@@ -29,11 +29,7 @@ pub struct Platform {
     #[serde(default)]
     pub os: String,
     /// OS version, used by Windows images (`10.0.17763.1879`).
-    #[serde(
-        rename = "os.version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Required OS features (`win32k`).
     #[serde(
@@ -63,9 +59,7 @@ pub enum PlatformError {
         input: String,
     },
     /// More than `os/arch/variant`.
-    #[error(
-        "platform {input:?} has {parts} parts separated by '/'; expected at most 3 (os/arch/variant)"
-    )]
+    #[error("platform {input:?} has {parts} parts separated by '/'; expected at most 3 (os/arch/variant)")]
     TooManyParts {
         /// The input as given.
         input: String,
@@ -122,11 +116,7 @@ fn list_or_none(platforms: &[Platform]) -> String {
     if platforms.is_empty() {
         return "none".to_owned();
     }
-    platforms
-        .iter()
-        .map(Platform::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    platforms.iter().map(Platform::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl Platform {
@@ -145,11 +135,7 @@ impl Platform {
     #[must_use]
     pub fn normalized(&self) -> Self {
         let os = self.os.to_ascii_lowercase();
-        let os = if os == "macos" {
-            "darwin".to_owned()
-        } else {
-            os
-        };
+        let os = if os == "macos" { "darwin".to_owned() } else { os };
         let (architecture, variant) = normalize_arch(&self.architecture, self.variant.as_deref());
         Self {
             os,
@@ -170,9 +156,7 @@ impl Platform {
 /// Canonical architecture and variant, following containerd's `normalizeArch`.
 fn normalize_arch(architecture: &str, variant: Option<&str>) -> (String, Option<String>) {
     let arch = architecture.to_ascii_lowercase();
-    let variant = variant
-        .map(str::to_ascii_lowercase)
-        .filter(|v| !v.is_empty());
+    let variant = variant.map(str::to_ascii_lowercase).filter(|v| !v.is_empty());
     let (arch, variant) = match arch.as_str() {
         "i386" => ("386", None),
         "x86_64" | "x86-64" | "amd64" => ("amd64", variant.filter(|v| v != "v1")),
@@ -212,17 +196,12 @@ impl FromStr for Platform {
         let parts: Vec<&str> = trimmed.split('/').collect();
         let (os_part, arch, variant) = match parts.as_slice() {
             [_] => {
-                return Err(PlatformError::MissingComponent {
-                    input: input.to_owned(),
-                });
+                return Err(PlatformError::MissingComponent { input: input.to_owned() });
             }
             [os, arch] => (*os, *arch, None),
             [os, arch, variant] => (*os, *arch, Some(*variant)),
             _ => {
-                return Err(PlatformError::TooManyParts {
-                    input: input.to_owned(),
-                    parts: parts.len(),
-                });
+                return Err(PlatformError::TooManyParts { input: input.to_owned(), parts: parts.len() });
             }
         };
         let (os, os_version) = split_os_version(input, os_part)?;
@@ -246,17 +225,12 @@ impl FromStr for Platform {
 }
 
 /// Splits `windows(10.0.17763)` into `windows` and `10.0.17763`.
-fn split_os_version<'a>(
-    input: &str,
-    os_part: &'a str,
-) -> Result<(&'a str, Option<&'a str>), PlatformError> {
+fn split_os_version<'a>(input: &str, os_part: &'a str) -> Result<(&'a str, Option<&'a str>), PlatformError> {
     match os_part.split_once('(') {
         None => Ok((os_part, None)),
         Some((os, rest)) => match rest.strip_suffix(')') {
             Some(version) => Ok((os, Some(version))),
-            None => Err(PlatformError::UnclosedOsVersion {
-                input: input.to_owned(),
-            }),
+            None => Err(PlatformError::UnclosedOsVersion { input: input.to_owned() }),
         },
     }
 }
@@ -269,18 +243,11 @@ fn check_component(
     dots: bool,
 ) -> Result<(), PlatformError> {
     if value.is_empty() {
-        return Err(PlatformError::EmptyComponent {
-            input: input.to_owned(),
-            component,
-        });
+        return Err(PlatformError::EmptyComponent { input: input.to_owned(), component });
     }
     let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (dots && c == '.');
     match value.chars().find(|c| !allowed(*c)) {
-        Some(found) => Err(PlatformError::BadCharacter {
-            input: input.to_owned(),
-            component,
-            found,
-        }),
+        Some(found) => Err(PlatformError::BadCharacter { input: input.to_owned(), component, found }),
         None => Ok(()),
     }
 }
@@ -290,11 +257,7 @@ impl fmt::Display for Platform {
     /// a missing os or architecture is written `unknown`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let or_unknown = |s: &str| {
-            if s.is_empty() {
-                "unknown".to_owned()
-            } else {
-                s.to_owned()
-            }
+            if s.is_empty() { "unknown".to_owned() } else { s.to_owned() }
         };
         f.write_str(&or_unknown(&self.os))?;
         if let Some(version) = &self.os_version {
@@ -335,10 +298,7 @@ pub fn select<'a>(index: &'a Index, wanted: &Platform) -> Result<&'a Descriptor,
         }
     }
     best.map(|(_, descriptor)| descriptor)
-        .ok_or_else(|| PlatformError::NoMatch {
-            available: platforms(index),
-            wanted: Box::new(wanted),
-        })
+        .ok_or_else(|| PlatformError::NoMatch { available: platforms(index), wanted: Box::new(wanted) })
 }
 
 /// The platforms an index offers, normalized, without attestations or duplicates, in index order.
@@ -368,11 +328,7 @@ fn compatible_platforms(wanted: &Platform) -> Vec<Platform> {
     let version = wanted.variant.as_deref().and_then(parse_variant);
     match (wanted.architecture.as_str(), version) {
         ("amd64", Some((major, _))) => {
-            out.extend(
-                (2..major)
-                    .rev()
-                    .map(|n| with("amd64", Some(format!("v{n}")))),
-            );
+            out.extend((2..major).rev().map(|n| with("amd64", Some(format!("v{n}")))));
             if major > 1 {
                 out.push(with("amd64", None));
             }
@@ -391,9 +347,7 @@ fn compatible_platforms(wanted: &Platform) -> Vec<Platform> {
                 older.extend((0..minor).rev().map(|m| (8, m)));
             }
             out.extend(
-                older
-                    .into_iter()
-                    .map(|(major, minor)| with("arm64", Some(arm64_variant(major, minor)))),
+                older.into_iter().map(|(major, minor)| with("arm64", Some(arm64_variant(major, minor)))),
             );
             out.extend((5..=8).rev().map(|n| with("arm", Some(format!("v{n}")))));
         }
@@ -404,11 +358,7 @@ fn compatible_platforms(wanted: &Platform) -> Vec<Platform> {
 
 /// `v8` for (8, 0), `v8.2` for (8, 2).
 fn arm64_variant(major: u32, minor: u32) -> String {
-    if minor == 0 {
-        format!("v{major}")
-    } else {
-        format!("v{major}.{minor}")
-    }
+    if minor == 0 { format!("v{major}") } else { format!("v{major}.{minor}") }
 }
 
 /// Reads `v7` as (7, 0) and `v8.2` as (8, 2); anything else is `None`.
@@ -452,10 +402,7 @@ mod tests {
             ("Linux/AMD64", "linux/amd64"),
             ("macos/arm64", "darwin/arm64/v8"),
             (" linux/s390x ", "linux/s390x"),
-            (
-                "windows(10.0.17763.1879)/amd64",
-                "windows(10.0.17763.1879)/amd64",
-            ),
+            ("windows(10.0.17763.1879)/amd64", "windows(10.0.17763.1879)/amd64"),
             ("linux/riscv64", "linux/riscv64"),
         ];
         for (input, want) in cases {
@@ -465,12 +412,7 @@ mod tests {
 
     #[test]
     fn display_round_trips_through_parse() {
-        for s in [
-            "linux/arm/v6",
-            "windows(10.0.20348)/amd64",
-            "linux/ppc64le",
-            "linux/arm64/v8",
-        ] {
+        for s in ["linux/arm/v6", "windows(10.0.20348)/amd64", "linux/ppc64le", "linux/arm64/v8"] {
             assert_eq!(p(&p(s).to_string()), p(s));
         }
     }
@@ -481,66 +423,19 @@ mod tests {
         let cases: &[(&str, Check)] = &[
             ("", |e| matches!(e, PlatformError::Empty)),
             ("   ", |e| matches!(e, PlatformError::Empty)),
-            ("arm64", |e| {
-                matches!(e, PlatformError::MissingComponent { .. })
-            }),
-            ("linux/arm/v7/extra", |e| {
-                matches!(e, PlatformError::TooManyParts { parts: 4, .. })
-            }),
-            ("linux//v7", |e| {
-                matches!(
-                    e,
-                    PlatformError::EmptyComponent {
-                        component: "architecture",
-                        ..
-                    }
-                )
-            }),
-            ("/amd64", |e| {
-                matches!(
-                    e,
-                    PlatformError::EmptyComponent {
-                        component: "os",
-                        ..
-                    }
-                )
-            }),
-            ("linux/arm/", |e| {
-                matches!(
-                    e,
-                    PlatformError::EmptyComponent {
-                        component: "variant",
-                        ..
-                    }
-                )
-            }),
-            ("linux/amd 64", |e| {
-                matches!(e, PlatformError::BadCharacter { found: ' ', .. })
-            }),
+            ("arm64", |e| matches!(e, PlatformError::MissingComponent { .. })),
+            ("linux/arm/v7/extra", |e| matches!(e, PlatformError::TooManyParts { parts: 4, .. })),
+            ("linux//v7", |e| matches!(e, PlatformError::EmptyComponent { component: "architecture", .. })),
+            ("/amd64", |e| matches!(e, PlatformError::EmptyComponent { component: "os", .. })),
+            ("linux/arm/", |e| matches!(e, PlatformError::EmptyComponent { component: "variant", .. })),
+            ("linux/amd 64", |e| matches!(e, PlatformError::BadCharacter { found: ' ', .. })),
             ("lin.ux/amd64", |e| {
-                matches!(
-                    e,
-                    PlatformError::BadCharacter {
-                        component: "os",
-                        found: '.',
-                        ..
-                    }
-                )
+                matches!(e, PlatformError::BadCharacter { component: "os", found: '.', .. })
             }),
-            ("linux/*", |e| {
-                matches!(e, PlatformError::BadCharacter { found: '*', .. })
-            }),
-            ("windows(10.0/amd64", |e| {
-                matches!(e, PlatformError::UnclosedOsVersion { .. })
-            }),
+            ("linux/*", |e| matches!(e, PlatformError::BadCharacter { found: '*', .. })),
+            ("windows(10.0/amd64", |e| matches!(e, PlatformError::UnclosedOsVersion { .. })),
             ("windows(1 0)/amd64", |e| {
-                matches!(
-                    e,
-                    PlatformError::BadCharacter {
-                        component: "os version",
-                        ..
-                    }
-                )
+                matches!(e, PlatformError::BadCharacter { component: "os version", .. })
             }),
         ];
         for (input, check) in cases {
@@ -552,35 +447,13 @@ mod tests {
 
     #[test]
     fn fallback_order_follows_containerd() {
-        let names = |s: &str| {
-            compatible_platforms(&p(s))
-                .iter()
-                .map(Platform::to_string)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            names("linux/arm/v7"),
-            ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5"]
-        );
+        let names = |s: &str| compatible_platforms(&p(s)).iter().map(Platform::to_string).collect::<Vec<_>>();
+        assert_eq!(names("linux/arm/v7"), ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5"]);
         assert_eq!(names("linux/amd64"), ["linux/amd64", "linux/386"]);
-        assert_eq!(
-            names("linux/amd64/v3"),
-            [
-                "linux/amd64/v3",
-                "linux/amd64/v2",
-                "linux/amd64",
-                "linux/386"
-            ]
-        );
+        assert_eq!(names("linux/amd64/v3"), ["linux/amd64/v3", "linux/amd64/v2", "linux/amd64", "linux/386"]);
         assert_eq!(
             names("linux/arm64"),
-            [
-                "linux/arm64/v8",
-                "linux/arm/v8",
-                "linux/arm/v7",
-                "linux/arm/v6",
-                "linux/arm/v5"
-            ]
+            ["linux/arm64/v8", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6", "linux/arm/v5"]
         );
         assert_eq!(
             names("linux/arm64/v8.2")[..3],
@@ -588,12 +461,7 @@ mod tests {
         );
         assert_eq!(
             names("linux/arm64/v9.1")[..4],
-            [
-                "linux/arm64/v9.1",
-                "linux/arm64/v9",
-                "linux/arm64/v8.6",
-                "linux/arm64/v8.5"
-            ]
+            ["linux/arm64/v9.1", "linux/arm64/v9", "linux/arm64/v8.6", "linux/arm64/v8.5"]
         );
         assert_eq!(names("linux/s390x"), ["linux/s390x"]);
     }

@@ -449,7 +449,9 @@ fn check_ipv6(inner: &str) -> Result<(), ReferenceError> {
         return Err(ReferenceError::EmptyComponent { part: Part::Registry, position: 1 });
     }
     match inner.char_indices().find(|&(_, c)| !(c.is_ascii_hexdigit() || c == ':')) {
-        Some((i, found)) => Err(ReferenceError::BadCharacter { part: Part::Registry, found, position: 1 + i }),
+        Some((i, found)) => {
+            Err(ReferenceError::BadCharacter { part: Part::Registry, found, position: 1 + i })
+        }
         None => Ok(()),
     }
 }
@@ -470,7 +472,10 @@ fn check_path(path: &str, offset: usize) -> Result<(), ReferenceError> {
         return Err(ReferenceError::MissingRepository { position: offset });
     }
     if let Some(i) = path.bytes().position(|b| b.is_ascii_uppercase()) {
-        return Err(ReferenceError::UppercaseRepository { repository: path.to_owned(), position: offset + i });
+        return Err(ReferenceError::UppercaseRepository {
+            repository: path.to_owned(),
+            position: offset + i,
+        });
     }
     let mut start = offset;
     for component in path.split('/') {
@@ -487,7 +492,9 @@ fn check_component(component: &str, offset: usize, part: Part) -> Result<(), Ref
         return Err(ReferenceError::EmptyComponent { part, position: offset });
     }
     let registry = part == Part::Registry;
-    let is_alnum = |c: char| if registry { c.is_ascii_alphanumeric() } else { c.is_ascii_lowercase() || c.is_ascii_digit() };
+    let is_alnum = |c: char| {
+        if registry { c.is_ascii_alphanumeric() } else { c.is_ascii_lowercase() || c.is_ascii_digit() }
+    };
     let is_separator = |c: char| if registry { c == '-' } else { matches!(c, '.' | '_' | '-') };
     let mut run_start: Option<usize> = None;
     for (i, c) in component.char_indices() {
@@ -516,8 +523,7 @@ fn check_separator(
     part: Part,
 ) -> Result<(), ReferenceError> {
     let run = &component[start..end];
-    let allowed = start > 0
-        && (matches!(run, "." | "_" | "__") || run.bytes().all(|b| b == b'-'));
+    let allowed = start > 0 && (matches!(run, "." | "_" | "__") || run.bytes().all(|b| b == b'-'));
     if allowed { Ok(()) } else { Err(bad_separator(component, start, end, offset, part)) }
 }
 
@@ -541,7 +547,9 @@ fn check_tag(tag: &str, offset: usize) -> Result<(), ReferenceError> {
         Some((_, c)) if matches!(c, '.' | '-') => {
             return Err(ReferenceError::BadTagStart { found: c, position: offset });
         }
-        Some((_, found)) => return Err(ReferenceError::BadCharacter { part: Part::Tag, found, position: offset }),
+        Some((_, found)) => {
+            return Err(ReferenceError::BadCharacter { part: Part::Tag, found, position: offset });
+        }
     }
     if let Some((i, found)) = chars.find(|&(_, c)| !(is_word(c) || matches!(c, '.' | '-'))) {
         return Err(ReferenceError::BadCharacter { part: Part::Tag, found, position: offset + i });

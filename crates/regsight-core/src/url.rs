@@ -119,7 +119,8 @@ impl Origin {
             return Err(UrlError::UserInfo);
         }
         let (host, port) = split_port(authority);
-        reference::normalize_registry(host).map_err(|source| UrlError::BadHost { host: shorten(host), source })?;
+        reference::normalize_registry(host)
+            .map_err(|source| UrlError::BadHost { host: shorten(host), source })?;
         if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
             inner.parse::<Ipv6Addr>().map_err(|_| UrlError::BadIpv6 { host: shorten(host) })?;
         }
@@ -421,10 +422,16 @@ mod tests {
         }
         let parsed = url("https://R.example:8443/v2/x?n=1");
         let o = parsed.origin();
-        assert_eq!((o.scheme(), o.host(), o.port(), o.authority()), ("https", "r.example", 8443, "r.example:8443"));
+        assert_eq!(
+            (o.scheme(), o.host(), o.port(), o.authority()),
+            ("https", "r.example", 8443, "r.example:8443")
+        );
         assert_eq!((parsed.path(), parsed.query()), ("/v2/x", Some("n=1")));
         let bare = url("http://[::1]");
-        assert_eq!((bare.origin().host(), bare.origin().port(), bare.path(), bare.query()), ("[::1]", 80, "", None));
+        assert_eq!(
+            (bare.origin().host(), bare.origin().port(), bare.path(), bare.query()),
+            ("[::1]", 80, "", None)
+        );
     }
 
     #[test]
@@ -484,7 +491,10 @@ mod tests {
         assert_eq!(HttpUrl::parse("ftp://h"), Err(UrlError::UnsupportedScheme { scheme: "ftp".into() }));
         assert_eq!(
             HttpUrl::parse("https://[::1"),
-            Err(UrlError::BadHost { host: "[::1".into(), source: ReferenceError::UnclosedBracket { position: 0 } })
+            Err(UrlError::BadHost {
+                host: "[::1".into(),
+                source: ReferenceError::UnclosedBracket { position: 0 }
+            })
         );
     }
 
@@ -508,7 +518,10 @@ mod tests {
             let joined = base.join(reference).unwrap_or_else(|e| panic!("{reference}: {e}"));
             assert_eq!(joined.as_str(), expected, "{reference}");
         }
-        assert_eq!(url("https://r.example").join("x").map(|u| u.as_str().to_owned()), Ok("https://r.example/x".into()));
+        assert_eq!(
+            url("https://r.example").join("x").map(|u| u.as_str().to_owned()),
+            Ok("https://r.example/x".into())
+        );
         assert_eq!(url("HTTPS://R.example:443/a/./b").normalized(), "https://r.example/a/b");
         let refused: &[(&str, UrlError)] = &[
             ("javascript:alert(1)", UrlError::UnsupportedScheme { scheme: "javascript".into() }),
@@ -547,8 +560,15 @@ mod tests {
         append_query_param(&mut built, "service", "my registry");
         append_query_param(&mut built, "scope", "repository:a/b:pull,push");
         append_query_param(&mut built, "q", "é~+&=");
-        assert_eq!(built, "https://a/t?service=my%20registry&scope=repository%3Aa%2Fb%3Apull%2Cpush&q=%C3%A9~%2B%26%3D");
-        for (start, expected) in [("https://a/t?", "https://a/t?n=1"), ("https://a/t?x=1&", "https://a/t?x=1&n=1"), ("https://a/t?x", "https://a/t?x&n=1")] {
+        assert_eq!(
+            built,
+            "https://a/t?service=my%20registry&scope=repository%3Aa%2Fb%3Apull%2Cpush&q=%C3%A9~%2B%26%3D"
+        );
+        for (start, expected) in [
+            ("https://a/t?", "https://a/t?n=1"),
+            ("https://a/t?x=1&", "https://a/t?x=1&n=1"),
+            ("https://a/t?x", "https://a/t?x&n=1"),
+        ] {
             let mut built = start.to_owned();
             append_query_param(&mut built, "n", "1");
             assert_eq!(built, expected);

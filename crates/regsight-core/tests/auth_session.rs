@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use regsight_core::ErrorCode;
 use regsight_core::auth::{
-    Action, AuthError, AuthHeader, BearerToken, ChallengeError, Credentials, Password, Scope, ScopeSet, Session,
-    TokenRequest, UnauthorizedReason, UnixMillis,
+    Action, AuthError, AuthHeader, BearerToken, ChallengeError, Credentials, Password, Scope, ScopeSet,
+    Session, TokenRequest, UnauthorizedReason, UnixMillis,
 };
 
 const REGISTRY: &str = "https://registry.example";
@@ -69,10 +69,18 @@ fn value(header: Option<AuthHeader>) -> Option<String> {
 }
 
 /// Gets `token` into the session's cache for `scopes` through the anonymous flow, at `now`.
-fn prime(session: &mut Session, scopes: &ScopeSet, token: &str, expires_in: Option<u64>, now: UnixMillis) -> TestResult {
+fn prime(
+    session: &mut Session,
+    scopes: &ScopeSet,
+    token: &str,
+    expires_in: Option<u64>,
+    now: UnixMillis,
+) -> TestResult {
     let (mut attempt, action) = session.start(MANIFEST, scopes.clone(), now)?;
     let action = match action {
-        Action::Send { .. } => session.handle_response(&mut attempt, 401, Some(&bearer(&scopes.to_string(), None)), now)?,
+        Action::Send { .. } => {
+            session.handle_response(&mut attempt, 401, Some(&bearer(&scopes.to_string(), None)), now)?
+        }
         other => other,
     };
     fetch(action);
@@ -90,11 +98,15 @@ fn anonymous_token_flow() -> TestResult {
 
     let challenge = bearer("repository:library/alpine:pull", None);
     let request = fetch(session.handle_response(&mut attempt, 401, Some(&challenge), T0)?);
-    assert_eq!(request.url(), "https://auth.example/token?service=registry.example&scope=repository%3Alibrary%2Falpine%3Apull");
+    assert_eq!(
+        request.url(),
+        "https://auth.example/token?service=registry.example&scope=repository%3Alibrary%2Falpine%3Apull"
+    );
     assert_eq!(request.authorization(), None, "anonymous: no credentials to the realm");
     assert_eq!(TokenRequest::METHOD, "GET");
 
-    let header = sent(session.handle_token_response(&mut attempt, 200, &token_body("tok-1", Some(300)), T0)?);
+    let header =
+        sent(session.handle_token_response(&mut attempt, 200, &token_body("tok-1", Some(300)), T0)?);
     let header = header.ok_or("a token header")?;
     assert_eq!(header.value(), "Bearer tok-1");
     assert_eq!(header.url(), MANIFEST);
@@ -102,11 +114,19 @@ fn anonymous_token_flow() -> TestResult {
     assert!(attempt.is_finished());
 
     // Same scope again: straight from the cache, no 401 round trip.
-    let (_, action) = session.start("https://registry.example/v2/library/alpine/blobs/sha256:00", pull("library/alpine"), T0)?;
+    let (_, action) = session.start(
+        "https://registry.example/v2/library/alpine/blobs/sha256:00",
+        pull("library/alpine"),
+        T0,
+    )?;
     assert_eq!(value(sent(action)).as_deref(), Some("Bearer tok-1"));
 
     // Another repository: the realm is known, so the token is fetched before the first try.
-    let (mut attempt, action) = session.start("https://registry.example/v2/library/busybox/manifests/1", pull("library/busybox"), T0)?;
+    let (mut attempt, action) = session.start(
+        "https://registry.example/v2/library/busybox/manifests/1",
+        pull("library/busybox"),
+        T0,
+    )?;
     let request = fetch(action);
     assert!(request.url().ends_with("&scope=repository%3Alibrary%2Fbusybox%3Apull"), "{}", request.url());
     let action = session.handle_token_response(&mut attempt, 200, &token_body("tok-2", None), T0)?;
@@ -131,7 +151,12 @@ fn password_flow_sends_the_password_to_the_realm_only() -> TestResult {
     let (mut attempt, action) = session.start(MANIFEST, pull("library/alpine"), T0)?;
     assert_eq!(sent(action), None, "the password is not sent to a registry before it asks for Basic");
 
-    let request = fetch(session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", None)), T0)?);
+    let request = fetch(session.handle_response(
+        &mut attempt,
+        401,
+        Some(&bearer("repository:library/alpine:pull", None)),
+        T0,
+    )?);
     assert!(request.url().ends_with("&account=alice"), "{}", request.url());
     let basic = request.authorization().ok_or("basic credentials for the realm")?;
     assert_eq!(basic.value(), "Basic YWxpY2U6b3BlbiBzZXNhbWU=");
@@ -148,13 +173,22 @@ fn password_flow_sends_the_password_to_the_realm_only() -> TestResult {
 #[test]
 fn wrong_password_and_missing_credentials_at_the_realm() -> TestResult {
     let cases = [
-        (password("alice", "wrong"), UnauthorizedReason::RealmWrongPassword, "rejected the username or password"),
+        (
+            password("alice", "wrong"),
+            UnauthorizedReason::RealmWrongPassword,
+            "rejected the username or password",
+        ),
         (Credentials::Anonymous, UnauthorizedReason::RealmNeedsCredentials, "needs a username and password"),
     ];
     for (credentials, expected_reason, expected_text) in cases {
         let mut session = Session::new(REGISTRY, credentials)?;
         let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
-        fetch(session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", None)), T0)?);
+        fetch(session.handle_response(
+            &mut attempt,
+            401,
+            Some(&bearer("repository:library/alpine:pull", None)),
+            T0,
+        )?);
         let body = br#"{"details":"incorrect username or password"}"#;
         let err = session.handle_token_response(&mut attempt, 401, body, T0);
         let Err(err @ AuthError::Unauthorized { reason, .. }) = err else { panic!("{err:?}") };
@@ -185,7 +219,12 @@ fn token_service_failures() -> TestResult {
     for (status, body, code) in cases {
         let mut session = Session::new(REGISTRY, Credentials::Anonymous)?;
         let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
-        fetch(session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", None)), T0)?);
+        fetch(session.handle_response(
+            &mut attempt,
+            401,
+            Some(&bearer("repository:library/alpine:pull", None)),
+            T0,
+        )?);
         match session.handle_token_response(&mut attempt, status, &body, T0) {
             Ok(action) => panic!("{status}: {action:?}"),
             Err(e) => assert_eq!(e.code(), code, "{status}: {e}"),
@@ -200,7 +239,8 @@ fn basic_registry() -> TestResult {
     let url = "http://127.0.0.1:5000/v2/a/b/tags/list";
     let (mut attempt, action) = session.start(url, pull("a/b"), T0)?;
     assert_eq!(sent(action), None);
-    let header = sent(session.handle_response(&mut attempt, 401, Some(r#"Basic realm="Registry Realm""#), T0)?);
+    let header =
+        sent(session.handle_response(&mut attempt, 401, Some(r#"Basic realm="Registry Realm""#), T0)?);
     let header = header.ok_or("basic header")?;
     assert_eq!((header.url(), header.value()), (url, "Basic Ym9iOnB3"));
     assert_eq!(session.handle_response(&mut attempt, 200, None, T0)?, Action::Done);
@@ -210,7 +250,10 @@ fn basic_registry() -> TestResult {
     assert_eq!(value(sent(action)).as_deref(), Some("Basic Ym9iOnB3"));
     // A 401 to our Basic credentials: wrong password, no loop.
     let err = session.handle_response(&mut attempt, 401, Some(r#"Basic realm="Registry Realm""#), T0);
-    assert!(matches!(err, Err(AuthError::Unauthorized { reason: UnauthorizedReason::WrongPassword, .. })), "{err:?}");
+    assert!(
+        matches!(err, Err(AuthError::Unauthorized { reason: UnauthorizedReason::WrongPassword, .. })),
+        "{err:?}"
+    );
 
     for (credentials, reason) in [
         (Credentials::Anonymous, UnauthorizedReason::NeedsCredentials),
@@ -247,12 +290,24 @@ fn pre_issued_token() -> TestResult {
 
     // Rejected: reported, never exchanged at the realm.
     let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
-    let err = session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", Some("invalid_token"))), T0);
-    let Err(err @ AuthError::Unauthorized { reason: UnauthorizedReason::TokenRejected, .. }) = err else { panic!("{err:?}") };
+    let err = session.handle_response(
+        &mut attempt,
+        401,
+        Some(&bearer("repository:library/alpine:pull", Some("invalid_token"))),
+        T0,
+    );
+    let Err(err @ AuthError::Unauthorized { reason: UnauthorizedReason::TokenRejected, .. }) = err else {
+        panic!("{err:?}")
+    };
     assert!(err.to_string().contains("registry says invalid_token"), "{err}");
 
     let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
-    let err = session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", Some("insufficient_scope"))), T0);
+    let err = session.handle_response(
+        &mut attempt,
+        401,
+        Some(&bearer("repository:library/alpine:pull", Some("insufficient_scope"))),
+        T0,
+    );
     assert_eq!(err.map_err(|e| e.code()), Err(ErrorCode::Denied));
     Ok(())
 }
@@ -283,7 +338,12 @@ fn lifetime_counts_from_the_token_request() -> TestResult {
     let scopes = pull("library/alpine");
     let mut session = Session::new(REGISTRY, Credentials::Anonymous)?;
     let (mut attempt, _) = session.start(MANIFEST, scopes.clone(), T0)?;
-    fetch(session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", None)), T0)?);
+    fetch(session.handle_response(
+        &mut attempt,
+        401,
+        Some(&bearer("repository:library/alpine:pull", None)),
+        T0,
+    )?);
     // The realm took 30 s to answer: the token's 60 s started when we asked.
     let answered = T0.plus_seconds(30);
     sent(session.handle_token_response(&mut attempt, 200, &token_body("slow", Some(60)), answered)?);
@@ -330,7 +390,12 @@ fn insufficient_scope_is_reported_not_looped() -> TestResult {
     let scopes = pull("library/alpine");
     let mut session = Session::new(REGISTRY, Credentials::Anonymous)?;
     let (mut attempt, _) = session.start(MANIFEST, scopes.clone(), T0)?;
-    fetch(session.handle_response(&mut attempt, 401, Some(&bearer("repository:library/alpine:pull", None)), T0)?);
+    fetch(session.handle_response(
+        &mut attempt,
+        401,
+        Some(&bearer("repository:library/alpine:pull", None)),
+        T0,
+    )?);
     sent(session.handle_token_response(&mut attempt, 200, &token_body("tok", None), T0)?);
     // The realm granted nothing (the user may not pull): the same scope again would not help.
     let challenge = bearer("repository:library/alpine:pull", Some("insufficient_scope"));
@@ -356,7 +421,11 @@ fn insufficient_scope_asks_once_for_what_the_registry_names() -> TestResult {
     assert_eq!(value(sent(action)).as_deref(), Some("Bearer pull-only"));
     let challenge = bearer("repository:library/alpine:pull,push", Some("insufficient_scope"));
     let request = fetch(session.handle_response(&mut attempt, 401, Some(&challenge), T0)?);
-    assert!(request.url().ends_with("&scope=repository%3Alibrary%2Falpine%3Apull%2Cpush"), "{}", request.url());
+    assert!(
+        request.url().ends_with("&scope=repository%3Alibrary%2Falpine%3Apull%2Cpush"),
+        "{}",
+        request.url()
+    );
     sent(session.handle_token_response(&mut attempt, 200, &token_body("still-pull-only", None), T0)?);
     let err = session.handle_response(&mut attempt, 401, Some(&challenge), T0);
     assert!(matches!(err, Err(AuthError::InsufficientScope { .. })), "{err:?}");
@@ -391,7 +460,11 @@ fn malformed_challenges_are_specific_errors() -> TestResult {
         (Some(""), ErrorCode::InvalidResponse, "no challenge"),
         (Some("Bearer realm=\"https://auth.example/token"), ErrorCode::InvalidResponse, "never closed"),
         (Some("Bearer service=\"x\""), ErrorCode::InvalidResponse, "no realm"),
-        (Some("Bearer realm=\"https://a/t\" service=\"x\""), ErrorCode::InvalidResponse, "',' between parameters"),
+        (
+            Some("Bearer realm=\"https://a/t\" service=\"x\""),
+            ErrorCode::InvalidResponse,
+            "',' between parameters",
+        ),
         (Some("Bearer realm=\"https://a/t\",scope=\"repository:x\""), ErrorCode::InvalidResponse, "scope"),
         (Some("Bearer realm=\"https://a/t\",realm=\"https://b/t\""), ErrorCode::InvalidResponse, "twice"),
         (Some("\u{0}\u{1}garbage"), ErrorCode::InvalidResponse, "auth scheme"),
@@ -445,7 +518,12 @@ fn hostile_realms_are_refused() -> TestResult {
     // A plain-http registry may use a plain-http realm (local test setups).
     let mut session = Session::new("http://localhost:5000", Credentials::Anonymous)?;
     let (mut attempt, _) = session.start("http://localhost:5000/v2/", ScopeSet::new(), T0)?;
-    let request = fetch(session.handle_response(&mut attempt, 401, Some(r#"Bearer realm="http://localhost:5001/auth""#), T0)?);
+    let request = fetch(session.handle_response(
+        &mut attempt,
+        401,
+        Some(r#"Bearer realm="http://localhost:5001/auth""#),
+        T0,
+    )?);
     assert_eq!(request.url(), "http://localhost:5001/auth");
     Ok(())
 }
@@ -470,7 +548,10 @@ fn nothing_is_attached_to_another_origin() -> TestResult {
     ));
     let (_, action) = session.start("https://REGISTRY.example:443/v2/", ScopeSet::new(), T0)?;
     assert!(sent(action).is_some());
-    assert_eq!(Session::new("ftp://x", Credentials::Anonymous).map_err(|e| e.code()).err(), Some(ErrorCode::InvalidArgument));
+    assert_eq!(
+        Session::new("ftp://x", Credentials::Anonymous).map_err(|e| e.code()).err(),
+        Some(ErrorCode::InvalidArgument)
+    );
     Ok(())
 }
 
@@ -486,7 +567,11 @@ fn non_auth_statuses_are_done() -> TestResult {
         (403, Some("garbage \"")),
     ] {
         let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
-        assert_eq!(session.handle_response(&mut attempt, status, header, T0)?, Action::Done, "{status} {header:?}");
+        assert_eq!(
+            session.handle_response(&mut attempt, status, header, T0)?,
+            Action::Done,
+            "{status} {header:?}"
+        );
     }
     Ok(())
 }
@@ -527,13 +612,17 @@ fn any_challenge() -> impl Strategy<Value = Option<String>> {
 
 fn any_answer() -> impl Strategy<Value = Answer> {
     prop_oneof![
-        (prop_oneof![Just(200u16), Just(401), Just(403), Just(404)], any_challenge()).prop_map(|(s, c)| Answer::Registry(s, c)),
-        (prop_oneof![Just(200u16), Just(401), Just(500)], prop_oneof![
-            Just(token_body("t", Some(300))),
-            Just(b"{}".to_vec()),
-            proptest::collection::vec(any::<u8>(), 0..40),
-        ])
-        .prop_map(|(s, b)| Answer::Realm(s, b)),
+        (prop_oneof![Just(200u16), Just(401), Just(403), Just(404)], any_challenge())
+            .prop_map(|(s, c)| Answer::Registry(s, c)),
+        (
+            prop_oneof![Just(200u16), Just(401), Just(500)],
+            prop_oneof![
+                Just(token_body("t", Some(300))),
+                Just(b"{}".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..40),
+            ]
+        )
+            .prop_map(|(s, b)| Answer::Realm(s, b)),
     ]
 }
 

@@ -2,8 +2,8 @@
 //! of malformed ones.
 
 use regsight_core::model::{
-    DecodeError, Document, Manifest, ManifestError, ManifestKind, TypeSource, parse_config,
-    parse_manifest, parse_manifest_with_limit,
+    DecodeError, Document, Manifest, ManifestError, ManifestKind, TypeSource, parse_config, parse_manifest,
+    parse_manifest_with_limit,
 };
 use regsight_core::platform::{Platform, PlatformError, platforms, select};
 use regsight_core::{Digest, ErrorCode, MediaType};
@@ -202,8 +202,7 @@ fn index(body: &str) -> regsight_core::model::Index {
 
 #[test]
 fn docker_schema2_manifest() {
-    let Manifest::Image(m) =
-        parse_manifest(DOCKER_SCHEMA2.as_bytes(), Some(DOCKER_V2)).expect("parses")
+    let Manifest::Image(m) = parse_manifest(DOCKER_SCHEMA2.as_bytes(), Some(DOCKER_V2)).expect("parses")
     else {
         panic!("not an image manifest")
     };
@@ -214,30 +213,20 @@ fn docker_schema2_manifest() {
         m.config.digest,
         digest("sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910")
     );
-    assert_eq!(
-        m.layers.iter().map(|l| l.size).collect::<Vec<_>>(),
-        [27_092_228, 2468]
-    );
+    assert_eq!(m.layers.iter().map(|l| l.size).collect::<Vec<_>>(), [27_092_228, 2468]);
     assert!(m.subject.is_none() && m.annotations.is_empty());
 }
 
 #[test]
 fn oci_manifest_with_subject_annotations_and_unknown_fields() {
     // No Content-Type, and a charset parameter: both are fine.
-    for content_type in [
-        None,
-        Some("application/vnd.oci.image.manifest.v1+json; charset=utf-8"),
-    ] {
-        let Manifest::Image(m) = parse_manifest(OCI_IMAGE.as_bytes(), content_type).expect("ok")
-        else {
+    for content_type in [None, Some("application/vnd.oci.image.manifest.v1+json; charset=utf-8")] {
+        let Manifest::Image(m) = parse_manifest(OCI_IMAGE.as_bytes(), content_type).expect("ok") else {
             panic!("not an image manifest")
         };
         assert_eq!(m.media_type, MediaType::OciManifest);
         assert_eq!(m.layers[0].media_type, MediaType::OciLayerZstd);
-        assert_eq!(
-            m.layers[0].annotations["org.opencontainers.image.title"],
-            "rootfs"
-        );
+        assert_eq!(m.layers[0].annotations["org.opencontainers.image.title"], "rootfs");
         assert_eq!(m.subject.as_ref().map(|s| s.size), Some(527));
         assert_eq!(m.annotations.len(), 2);
     }
@@ -245,10 +234,8 @@ fn oci_manifest_with_subject_annotations_and_unknown_fields() {
 
 #[test]
 fn missing_body_media_type_is_taken_from_the_content_type() {
-    let body = DOCKER_SCHEMA2.replace(
-        r#""mediaType": "application/vnd.docker.distribution.manifest.v2+json","#,
-        "",
-    );
+    let body =
+        DOCKER_SCHEMA2.replace(r#""mediaType": "application/vnd.docker.distribution.manifest.v2+json","#, "");
     let parsed = parse_manifest(body.as_bytes(), Some(DOCKER_V2)).expect("ok");
     assert_eq!(parsed.media_type(), &MediaType::DockerManifest);
     let parsed = parse_manifest(body.as_bytes(), Some("application/json")).expect("ok");
@@ -285,10 +272,7 @@ fn oci_index_selection_skips_attestations() {
         let got = select(&index, &wanted.parse().expect(wanted)).map(|d| d.digest.to_string());
         match want {
             Some(want) => assert_eq!(got.as_deref(), Ok(want), "{wanted}"),
-            None => assert!(
-                matches!(got, Err(PlatformError::NoMatch { .. })),
-                "{wanted}: {got:?}"
-            ),
+            None => assert!(matches!(got, Err(PlatformError::NoMatch { .. })), "{wanted}: {got:?}"),
         }
     }
     let err = select(&index, &"linux/s390x".parse().expect("ok")).expect_err("no s390x");
@@ -309,23 +293,12 @@ fn docker_manifest_list_with_windows_and_fallbacks() {
     let pick = |wanted: &str| select(&list, &wanted.parse().expect(wanted)).map(|d| d.size);
     assert_eq!(pick("linux/amd64"), Ok(528));
     assert_eq!(pick("linux/arm/v7"), Ok(528), "arm/v7 runs arm/v6");
-    assert_eq!(
-        pick("linux/arm64"),
-        Ok(528),
-        "arm64 falls back to 32-bit arm"
-    );
+    assert_eq!(pick("linux/arm64"), Ok(528), "arm64 falls back to 32-bit arm");
     assert_eq!(pick("windows/amd64"), Ok(1161));
     assert_eq!(pick("windows(10.0.17763.5329)/amd64"), Ok(1161));
     assert!(pick("windows(10.0.20348.1)/amd64").is_err());
     let shown: Vec<String> = platforms(&list).iter().map(Platform::to_string).collect();
-    assert_eq!(
-        shown,
-        [
-            "linux/amd64",
-            "linux/arm/v6",
-            "windows(10.0.17763.5329)/amd64"
-        ]
-    );
+    assert_eq!(shown, ["linux/amd64", "linux/arm/v6", "windows(10.0.17763.5329)/amd64"]);
 }
 
 #[test]
@@ -338,43 +311,29 @@ fn exact_match_beats_an_earlier_fallback() {
         {"mediaType":"application/vnd.oci.image.manifest.v1+json","size":3,
          "digest":"sha256:a0e70458d19e37e14d6388030a017c587283e2fb6ef10c0744cad0294c47e8f8"}]}"#;
     let index = index(body);
-    assert_eq!(
-        index.media_type,
-        MediaType::OciIndex,
-        "default when the body omits it"
-    );
+    assert_eq!(index.media_type, MediaType::OciIndex, "default when the body omits it");
     let pick = |wanted: &str| select(&index, &wanted.parse().expect(wanted)).map(|d| d.size);
     assert_eq!(pick("linux/amd64"), Ok(2));
     assert_eq!(pick("linux/386"), Ok(1));
     assert_eq!(pick("linux/amd64/v3"), Ok(2));
-    assert_eq!(
-        platforms(&index).len(),
-        2,
-        "entries without a platform are not listed"
-    );
+    assert_eq!(platforms(&index).len(), 2, "entries without a platform are not listed");
 }
 
 #[test]
 fn schema1_is_recognized_not_verified() {
-    for content_type in [
-        Some("application/vnd.docker.distribution.manifest.v1+prettyjws"),
-        None,
-    ] {
-        let Manifest::Schema1(m) =
-            parse_manifest(SCHEMA1_SIGNED.as_bytes(), content_type).expect("parses")
+    for content_type in [Some("application/vnd.docker.distribution.manifest.v1+prettyjws"), None] {
+        let Manifest::Schema1(m) = parse_manifest(SCHEMA1_SIGNED.as_bytes(), content_type).expect("parses")
         else {
             panic!("not schema1")
         };
         assert_eq!(m.media_type, MediaType::DockerSchema1Signed);
-        assert_eq!(
-            (m.name.as_str(), m.tag.as_str()),
-            ("library/busybox", "1.24")
-        );
+        assert_eq!((m.name.as_str(), m.tag.as_str()), ("library/busybox", "1.24"));
         assert_eq!(m.architecture, "amd64");
         assert_eq!(m.fs_layers.len(), 2);
         assert_eq!((m.history_count, m.signature_count), (2, 1));
     }
-    let unsigned = r#"{"schemaVersion":1,"name":"a/b","tag":"t","architecture":"arm","fsLayers":[],"history":null}"#;
+    let unsigned =
+        r#"{"schemaVersion":1,"name":"a/b","tag":"t","architecture":"arm","fsLayers":[],"history":null}"#;
     let parsed = parse_manifest(unsigned.as_bytes(), Some("application/json")).expect("ok");
     assert_eq!(parsed.media_type(), &MediaType::DockerSchema1);
 }
@@ -383,10 +342,7 @@ fn schema1_is_recognized_not_verified() {
 fn python_config_history_pairs_with_layers() {
     let config = parse_config(PYTHON_27_CONFIG.as_bytes()).expect("parses");
     assert_eq!(config.platform().to_string(), "linux/amd64");
-    assert_eq!(
-        config.created.as_deref(),
-        Some("2020-04-23T21:20:14.582181932Z")
-    );
+    assert_eq!(config.created.as_deref(), Some("2020-04-23T21:20:14.582181932Z"));
     let run = config.config.as_ref().expect("run config");
     assert_eq!(run.cmd.as_deref(), Some(&["python2".to_owned()][..]));
     assert_eq!(run.entrypoint, None);
@@ -399,10 +355,7 @@ fn python_config_history_pairs_with_layers() {
     let layers: Vec<Option<usize>> = steps.iter().map(|s| s.layer).collect();
     assert_eq!(layers, [Some(0), None, Some(1), None, Some(2), None]);
     let per_layer = config.layer_history(3).expect("three layers");
-    assert_eq!(
-        per_layer[2].comment.as_deref(),
-        Some("buildkit.dockerfile.v0")
-    );
+    assert_eq!(per_layer[2].comment.as_deref(), Some("buildkit.dockerfile.v0"));
     let mismatch = config.layer_history(2).expect_err("two layers");
     assert_eq!(
         mismatch.to_string(),
@@ -420,16 +373,10 @@ fn config_with_ports_volumes_and_labels() {
     let config = parse_config(body.as_bytes()).expect("parses");
     assert_eq!(config.platform().to_string(), "linux/arm64/v8");
     let run = config.config.expect("run config");
-    assert_eq!(
-        run.exposed_ports.iter().collect::<Vec<_>>(),
-        ["443/tcp", "80/tcp"]
-    );
+    assert_eq!(run.exposed_ports.iter().collect::<Vec<_>>(), ["443/tcp", "80/tcp"]);
     assert!(run.volumes.contains("/data"));
     assert_eq!(run.stop_signal.as_deref(), Some("SIGQUIT"));
-    assert_eq!(
-        (run.user.as_str(), run.working_dir.as_str()),
-        ("101:101", "/srv")
-    );
+    assert_eq!((run.user.as_str(), run.working_dir.as_str()), ("101:101", "/srv"));
     let json = serde_json::to_value(&run).expect("serializes");
     assert_eq!(json["ExposedPorts"]["80/tcp"], serde_json::json!({}));
 }
@@ -437,14 +384,8 @@ fn config_with_ports_volumes_and_labels() {
 #[test]
 fn malformed_configs() {
     let cases: &[(&str, &str)] = &[
-        (
-            "",
-            "image config is not valid JSON: EOF while parsing a value",
-        ),
-        (
-            r#"{"os":"linux"}"#,
-            "invalid image config at the top level: missing field `rootfs`",
-        ),
+        ("", "image config is not valid JSON: EOF while parsing a value"),
+        (r#"{"os":"linux"}"#, "invalid image config at the top level: missing field `rootfs`"),
         (
             r#"{"rootfs":{"type":"layers","diff_ids":["sha256:abc"]}}"#,
             "invalid image config at `rootfs.diff_ids[0]`: sha256 digest must have 64 hex characters, found 3",
@@ -460,10 +401,7 @@ fn malformed_configs() {
     ];
     for (body, want) in cases {
         let err = parse_config(body.as_bytes()).expect_err(body);
-        assert!(
-            err.to_string().starts_with(want),
-            "{body}\n got: {err}\nwant: {want}"
-        );
+        assert!(err.to_string().starts_with(want), "{body}\n got: {err}\nwant: {want}");
         assert_eq!(err.document(), Document::ImageConfig);
     }
 }
@@ -476,9 +414,7 @@ fn body(fields: &str) -> String {
 }
 
 fn layer(size: &str) -> String {
-    format!(
-        r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{D}","size":{size}}}"#
-    )
+    format!(r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{D}","size":{size}}}"#)
 }
 
 fn config_desc() -> String {
@@ -521,34 +457,24 @@ fn malformed_manifests() {
             "invalid manifest at `annotations.a`: invalid type: sequence, expected a string",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":2,{cfg},{good_layers}}} trailing"#
-            )),
+            body(&format!(r#""schemaVersion":2,{cfg},{good_layers}}} trailing"#)),
             None,
             |e| matches!(e, ManifestError::Decode(DecodeError::Syntax { .. })),
             "manifest is not valid JSON: trailing characters",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":1,"mediaType":"{DOCKER_V2}",{cfg},{good_layers}"#
-            )),
+            body(&format!(r#""schemaVersion":1,"mediaType":"{DOCKER_V2}",{cfg},{good_layers}"#)),
             None,
             |e| {
                 matches!(
                     e,
-                    ManifestError::WrongSchemaVersion {
-                        found: 1,
-                        expected: 2,
-                        kind: ManifestKind::Image
-                    }
+                    ManifestError::WrongSchemaVersion { found: 1, expected: 2, kind: ManifestKind::Image }
                 )
             },
             "manifest schemaVersion is 1; an image manifest requires 2",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":3,"mediaType":"{OCI_INDEX}","manifests":[]"#
-            )),
+            body(&format!(r#""schemaVersion":3,"mediaType":"{OCI_INDEX}","manifests":[]"#)),
             None,
             |e| matches!(e, ManifestError::WrongSchemaVersion { found: 3, .. }),
             "manifest schemaVersion is 3; an index requires 2",
@@ -566,19 +492,13 @@ fn malformed_manifests() {
             "invalid manifest at `schemaVersion`: invalid type: string \"2\"",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":2,"mediaType":"{OCI_MANIFEST}",{good_layers}"#
-            )),
+            body(&format!(r#""schemaVersion":2,"mediaType":"{OCI_MANIFEST}",{good_layers}"#)),
             None,
             |e| matches!(e, ManifestError::Decode(DecodeError::Invalid { path, .. }) if path.is_empty()),
             "invalid manifest at the top level: missing field `config`",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":2,{cfg},"layers":[{},{}]"#,
-                layer("5"),
-                layer("-20")
-            )),
+            body(&format!(r#""schemaVersion":2,{cfg},"layers":[{},{}]"#, layer("5"), layer("-20"))),
             None,
             |e| matches!(e, ManifestError::Decode(DecodeError::Invalid { path, .. }) if path == "layers[1].size"),
             "invalid manifest at `layers[1].size`: size must be >= 0, found -20",
@@ -621,26 +541,18 @@ fn malformed_manifests() {
             "Content-Type says application/vnd.oci.image.index.v1+json, but the body has `layers`, so it is an image manifest",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":2,"mediaType":"{DOCKER_LIST}",{cfg}"#
-            )),
+            body(&format!(r#""schemaVersion":2,"mediaType":"{DOCKER_LIST}",{cfg}"#)),
             None,
             |e| {
                 matches!(
                     e,
-                    ManifestError::KindContradiction {
-                        origin: TypeSource::Body,
-                        field: "config",
-                        ..
-                    }
+                    ManifestError::KindContradiction { origin: TypeSource::Body, field: "config", .. }
                 )
             },
             "the body's mediaType says application/vnd.docker.distribution.manifest.list.v2+json, but the body has `config`",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":2,"manifests":[],{good_layers}"#
-            )),
+            body(&format!(r#""schemaVersion":2,"manifests":[],{good_layers}"#)),
             None,
             |e| matches!(e, ManifestError::Ambiguous { field: "layers" }),
             "manifest has both `manifests` and `layers`",
@@ -654,31 +566,13 @@ fn malformed_manifests() {
         (
             DOCKER_SCHEMA2.into(),
             Some("application/vnd.oci.image.config.v1+json"),
-            |e| {
-                matches!(
-                    e,
-                    ManifestError::NotAManifestType {
-                        origin: TypeSource::ContentType,
-                        ..
-                    }
-                )
-            },
+            |e| matches!(e, ManifestError::NotAManifestType { origin: TypeSource::ContentType, .. }),
             "Content-Type is application/vnd.oci.image.config.v1+json, which is not a manifest or index type",
         ),
         (
-            body(&format!(
-                r#""schemaVersion":2,"mediaType":"text/html",{cfg},{good_layers}"#
-            )),
+            body(&format!(r#""schemaVersion":2,"mediaType":"text/html",{cfg},{good_layers}"#)),
             None,
-            |e| {
-                matches!(
-                    e,
-                    ManifestError::NotAManifestType {
-                        origin: TypeSource::Body,
-                        ..
-                    }
-                )
-            },
+            |e| matches!(e, ManifestError::NotAManifestType { origin: TypeSource::Body, .. }),
             "the body's mediaType is text/html, which is not a manifest or index type",
         ),
         (
@@ -699,15 +593,9 @@ fn malformed_manifests() {
     for (input, content_type, check, want) in &cases {
         let err = parse_manifest(input.as_bytes(), *content_type).expect_err(want);
         assert!(check(&err), "{want}: unexpected {err:?}");
-        assert!(
-            err.to_string().starts_with(want),
-            "\n got: {err}\nwant: {want}"
-        );
+        assert!(err.to_string().starts_with(want), "\n got: {err}\nwant: {want}");
         let code = err.code();
-        assert!(
-            matches!(code, ErrorCode::InvalidResponse | ErrorCode::LimitExceeded),
-            "{code}"
-        );
+        assert!(matches!(code, ErrorCode::InvalidResponse | ErrorCode::LimitExceeded), "{code}");
     }
 }
 
@@ -715,10 +603,7 @@ fn malformed_manifests() {
 fn deeply_nested_unknown_fields_neither_crash_nor_matter() {
     let deep = format!("{}{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
     let body = DOCKER_SCHEMA2.replacen('{', &format!(r#"{{"x-vendor":{deep},"#), 1);
-    assert!(matches!(
-        parse_manifest(body.as_bytes(), None),
-        Ok(Manifest::Image(_))
-    ));
+    assert!(matches!(parse_manifest(body.as_bytes(), None), Ok(Manifest::Image(_))));
 }
 
 #[test]
@@ -726,23 +611,13 @@ fn size_limit_is_enforced_before_parsing() {
     let err = parse_manifest_with_limit(b"{ not even looked at", None, 8).expect_err("too big");
     assert_eq!(
         err,
-        ManifestError::Decode(DecodeError::TooLarge {
-            document: Document::Manifest,
-            limit: 8,
-            actual: 20
-        })
+        ManifestError::Decode(DecodeError::TooLarge { document: Document::Manifest, limit: 8, actual: 20 })
     );
-    assert_eq!(
-        err.to_string(),
-        "manifest is 20 bytes, over the 8-byte limit"
-    );
+    assert_eq!(err.to_string(), "manifest is 20 bytes, over the 8-byte limit");
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
     let big = vec![b' '; regsight_core::model::MANIFEST_SIZE_LIMIT + 1];
     assert!(matches!(
         parse_manifest(&big, None),
-        Err(ManifestError::Decode(DecodeError::TooLarge {
-            limit: 4_194_304,
-            ..
-        }))
+        Err(ManifestError::Decode(DecodeError::TooLarge { limit: 4_194_304, .. }))
     ));
 }

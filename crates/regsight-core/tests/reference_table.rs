@@ -2,8 +2,8 @@
 //! reference parser (distribution/reference `reference_test.go` and `normalize_test.go`); the expected
 //! registry/repository/tag/familiar values are what `ParseNormalizedNamed` + `TagNameOnly` produce.
 
-use regsight_core::reference::{Part, Reference, ReferenceError, Target};
 use regsight_core::DigestError;
+use regsight_core::reference::{Part, Reference, ReferenceError, Target};
 
 const HEX: &str = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 
@@ -17,7 +17,13 @@ struct Valid {
     familiar: String,
 }
 
-fn ok(input: &str, registry: &'static str, repository: &str, tag: Option<&'static str>, familiar: &str) -> Valid {
+fn ok(
+    input: &str,
+    registry: &'static str,
+    repository: &str,
+    tag: Option<&'static str>,
+    familiar: &str,
+) -> Valid {
     Valid {
         input: input.to_owned(),
         registry,
@@ -28,7 +34,13 @@ fn ok(input: &str, registry: &'static str, repository: &str, tag: Option<&'stati
     }
 }
 
-fn ok_digest(input: String, registry: &'static str, repository: &str, tag: Option<&'static str>, familiar: String) -> Valid {
+fn ok_digest(
+    input: String,
+    registry: &'static str,
+    repository: &str,
+    tag: Option<&'static str>,
+    familiar: String,
+) -> Valid {
     Valid { input, registry, repository: repository.to_owned(), tag, digest: true, familiar }
 }
 
@@ -71,22 +83,76 @@ fn valid_cases() -> Vec<Valid> {
         ok("Foo/bar", "Foo", "bar", l, "Foo/bar:latest"),
         ok("FOO/bar", "FOO", "bar", l, "FOO/bar:latest"),
         ok("Docker/docker", "Docker", "docker", l, "Docker/docker:latest"),
-        ok("127.0.0.1:5000/library/debian", "127.0.0.1:5000", "library/debian", l, "127.0.0.1:5000/library/debian:latest"),
-        ok("127.0.0.1:8000/privatebase", "127.0.0.1:8000", "privatebase", l, "127.0.0.1:8000/privatebase:latest"),
+        ok(
+            "127.0.0.1:5000/library/debian",
+            "127.0.0.1:5000",
+            "library/debian",
+            l,
+            "127.0.0.1:5000/library/debian:latest",
+        ),
+        ok(
+            "127.0.0.1:8000/privatebase",
+            "127.0.0.1:8000",
+            "privatebase",
+            l,
+            "127.0.0.1:8000/privatebase:latest",
+        ),
         ok("192.168.0.1:8/debian", "192.168.0.1:8", "debian", l, "192.168.0.1:8/debian:latest"),
-        ok("192.168.1.1:5000/repo:5050", "192.168.1.1:5000", "repo", Some("5050"), "192.168.1.1:5000/repo:5050"),
-        ok("example.com:8000/private/moonbase", "example.com:8000", "private/moonbase", l, "example.com:8000/private/moonbase:latest"),
+        ok(
+            "192.168.1.1:5000/repo:5050",
+            "192.168.1.1:5000",
+            "repo",
+            Some("5050"),
+            "192.168.1.1:5000/repo:5050",
+        ),
+        ok(
+            "example.com:8000/private/moonbase",
+            "example.com:8000",
+            "private/moonbase",
+            l,
+            "example.com:8000/private/moonbase:latest",
+        ),
         ok("test:5000/repo:tag", "test:5000", "repo", Some("tag"), "test:5000/repo:tag"),
-        ok("sub-dom1.foo.com/bar/baz/quux:some-long-tag", "sub-dom1.foo.com", "bar/baz/quux", Some("some-long-tag"), "sub-dom1.foo.com/bar/baz/quux:some-long-tag"),
-        ok("b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io", "test.example.com/my-app", Some("test.example.com"), "b.gcr.io/test.example.com/my-app:test.example.com"),
-        ok("xn--n3h.com/myimage:xn--n3h.com", "xn--n3h.com", "myimage", Some("xn--n3h.com"), "xn--n3h.com/myimage:xn--n3h.com"),
+        ok(
+            "sub-dom1.foo.com/bar/baz/quux:some-long-tag",
+            "sub-dom1.foo.com",
+            "bar/baz/quux",
+            Some("some-long-tag"),
+            "sub-dom1.foo.com/bar/baz/quux:some-long-tag",
+        ),
+        ok(
+            "b.gcr.io/test.example.com/my-app:test.example.com",
+            "b.gcr.io",
+            "test.example.com/my-app",
+            Some("test.example.com"),
+            "b.gcr.io/test.example.com/my-app:test.example.com",
+        ),
+        ok(
+            "xn--n3h.com/myimage:xn--n3h.com",
+            "xn--n3h.com",
+            "myimage",
+            Some("xn--n3h.com"),
+            "xn--n3h.com/myimage:xn--n3h.com",
+        ),
         ok("ghcr.io/o/r", "ghcr.io", "o/r", l, "ghcr.io/o/r:latest"),
         // IPv6 registries.
         ok("[2001:db8::1]/repo", "[2001:db8::1]", "repo", l, "[2001:db8::1]/repo:latest"),
         ok("[2001:db8::1]:5000/x", "[2001:db8::1]:5000", "x", l, "[2001:db8::1]:5000/x:latest"),
-        ok("[2001:db8:1:2:3:4:5:6]/repo:tag", "[2001:db8:1:2:3:4:5:6]", "repo", Some("tag"), "[2001:db8:1:2:3:4:5:6]/repo:tag"),
+        ok(
+            "[2001:db8:1:2:3:4:5:6]/repo:tag",
+            "[2001:db8:1:2:3:4:5:6]",
+            "repo",
+            Some("tag"),
+            "[2001:db8:1:2:3:4:5:6]/repo:tag",
+        ),
         ok("[::1]:5000/repo", "[::1]:5000", "repo", l, "[::1]:5000/repo:latest"),
-        ok("[fc00::1]:5000/docker/docker", "[fc00::1]:5000", "docker/docker", l, "[fc00::1]:5000/docker/docker:latest"),
+        ok(
+            "[fc00::1]:5000/docker/docker",
+            "[fc00::1]:5000",
+            "docker/docker",
+            l,
+            "[fc00::1]:5000/docker/docker:latest",
+        ),
         // Path component separators.
         ok("docker-rules/docker", "docker.io", "docker-rules/docker", l, "docker-rules/docker:latest"),
         ok("docker---rules/docker", "docker.io", "docker---rules/docker", l, "docker---rules/docker:latest"),
@@ -96,7 +162,13 @@ fn valid_cases() -> Vec<Valid> {
         ok("x/a.b_c-d", "docker.io", "x/a.b_c-d", l, "x/a.b_c-d:latest"),
         // Tags.
         ok("x:_", "docker.io", "library/x", Some("_"), "x:_"),
-        ok(&format!("x:{}", "t".repeat(128)), "docker.io", "library/x", Some(leak("t".repeat(128))), &format!("x:{}", "t".repeat(128))),
+        ok(
+            &format!("x:{}", "t".repeat(128)),
+            "docker.io",
+            "library/x",
+            Some(leak("t".repeat(128))),
+            &format!("x:{}", "t".repeat(128)),
+        ),
         // Length limits: Docker counts the repository path only (the registry is not counted).
         ok(
             &format!("example.com/{}:tag", "a".repeat(255)),
@@ -113,9 +185,27 @@ fn valid_cases() -> Vec<Valid> {
             &format!("{}a:tag-puts-this-over-max", "a/".repeat(127)),
         ),
         // Digests, with and without tags.
-        ok_digest(format!("busybox@sha256:{HEX}"), "docker.io", "library/busybox", None, format!("busybox@sha256:{HEX}")),
-        ok_digest(format!("busybox:latest@sha256:{HEX}"), "docker.io", "library/busybox", l, format!("busybox:latest@sha256:{HEX}")),
-        ok_digest(format!("test:5000/repo@sha256:{HEX}"), "test:5000", "repo", None, format!("test:5000/repo@sha256:{HEX}")),
+        ok_digest(
+            format!("busybox@sha256:{HEX}"),
+            "docker.io",
+            "library/busybox",
+            None,
+            format!("busybox@sha256:{HEX}"),
+        ),
+        ok_digest(
+            format!("busybox:latest@sha256:{HEX}"),
+            "docker.io",
+            "library/busybox",
+            l,
+            format!("busybox:latest@sha256:{HEX}"),
+        ),
+        ok_digest(
+            format!("test:5000/repo@sha256:{HEX}"),
+            "test:5000",
+            "repo",
+            None,
+            format!("test:5000/repo@sha256:{HEX}"),
+        ),
         ok_digest(
             format!("[2001:db8::1]:5000/repo:tag@sha256:{HEX}"),
             "[2001:db8::1]:5000",
@@ -149,7 +239,10 @@ fn valid_references_normalize_like_docker() {
         assert_eq!(r.digest().is_some(), case.digest, "{label}: digest");
         assert_eq!(r.familiar(), case.familiar, "{label}: familiar");
         let canonical = r.canonical();
-        assert!(canonical.starts_with(&format!("{}/{}", case.registry, case.repository)), "{label}: {canonical}");
+        assert!(
+            canonical.starts_with(&format!("{}/{}", case.registry, case.repository)),
+            "{label}: {canonical}"
+        );
         // Canonical and familiar forms parse back to the same reference.
         assert_eq!(Reference::parse(&canonical).as_ref(), Ok(&r), "{label}: canonical round trip");
         assert_eq!(Reference::parse(&case.familiar).as_ref(), Ok(&r), "{label}: familiar round trip");
@@ -172,7 +265,8 @@ fn invalid_cases() -> Vec<(String, ReferenceError)> {
         position,
     };
     let chr = |part, found, position| E::BadCharacter { part, found, position };
-    let upper = |repository: &str, position| E::UppercaseRepository { repository: repository.to_owned(), position };
+    let upper =
+        |repository: &str, position| E::UppercaseRepository { repository: repository.to_owned(), position };
     let long_namespace = ["this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255"; 4].join("_");
     vec![
         ("".into(), E::Empty),
@@ -260,12 +354,19 @@ fn invalid_cases() -> Vec<(String, ReferenceError)> {
         ("x@".into(), E::BadDigest { position: 2, source: DigestError::MissingAlgorithm(String::new()) }),
         (
             format!("x@sha256:{HEX}@sha256:{HEX}"),
-            E::BadDigest { position: 2, source: DigestError::BadLength { algorithm: "sha256", expected: 64, found: 136 } },
+            E::BadDigest {
+                position: 2,
+                source: DigestError::BadLength { algorithm: "sha256", expected: 64, found: 136 },
+            },
         ),
         // Length limits.
         (
             format!("domain/{}:tag", "a".repeat(256)),
-            E::RepositoryTooLong { repository: format!("domain/{}", "a".repeat(256)), limit: 255, length: 263 },
+            E::RepositoryTooLong {
+                repository: format!("domain/{}", "a".repeat(256)),
+                limit: 255,
+                length: 263,
+            },
         ),
         (
             format!("example.com/{}", "a".repeat(256)),
@@ -274,11 +375,19 @@ fn invalid_cases() -> Vec<(String, ReferenceError)> {
         (
             // 248 bytes become 256 with `library/`.
             "a".repeat(248),
-            E::RepositoryTooLong { repository: format!("library/{}", "a".repeat(248)), limit: 255, length: 256 },
+            E::RepositoryTooLong {
+                repository: format!("library/{}", "a".repeat(248)),
+                limit: 255,
+                length: 256,
+            },
         ),
         (
             format!("{long_namespace}/docker"),
-            E::RepositoryTooLong { length: long_namespace.len() + 7, repository: format!("{long_namespace}/docker"), limit: 255 },
+            E::RepositoryTooLong {
+                length: long_namespace.len() + 7,
+                repository: format!("{long_namespace}/docker"),
+                limit: 255,
+            },
         ),
         ("a".repeat(1025), E::TooLong { limit: 1024, length: 1025 }),
     ]

@@ -12,8 +12,8 @@ use regsight_core::model::parse_manifest;
 use regsight_core::platform::select;
 use regsight_core::verify::{Check, LayerSummary, ListingOptions};
 use regsight_core::{
-    ChainInput, Descriptor, Digest, Document, ErrorCode, LayerReport, LayerVerifier, Manifest, MediaType, Platform,
-    Verdict, VerifyOptions, verify_chain,
+    ChainInput, Descriptor, Digest, Document, ErrorCode, LayerReport, LayerVerifier, Manifest, MediaType,
+    Platform, Verdict, VerifyOptions, verify_chain,
 };
 use serde_json::Value;
 
@@ -63,7 +63,8 @@ fn digest(value: &Value, key: &str) -> Digest {
 /// The bytes of the file `value["file"]` names (relative paths from the workspace root).
 fn file(value: &Value) -> Vec<u8> {
     let path = workspace_root().join(Path::new(text(value, "file")));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (is the rig's build directory intact?)", path.display()))
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (is the rig's build directory intact?)", path.display()))
 }
 
 /// What `expect` says about one layer check: `(failing layer, failing check)` names the one
@@ -158,7 +159,11 @@ fn check_layer(fixture: &str, index: usize, layer: &Value, expectation: &Expecta
 
 /// A document as the registry serves it: the truth's bytes, media type and digest header.
 fn document<'a>(truth: &'a Value, bytes: &'a [u8]) -> Document<'a> {
-    Document { bytes, content_type: Some(text(truth, "mediaType")), header_digest: Some(text(truth, "digest")) }
+    Document {
+        bytes,
+        content_type: Some(text(truth, "mediaType")),
+        header_digest: Some(text(truth, "digest")),
+    }
 }
 
 fn assert_verdict(at: &str, verdict: Verdict, problems: &[String], expectation: &Expectation) {
@@ -189,7 +194,10 @@ fn every_fixture_verifies_as_the_rig_says() {
     for fixture in fixtures {
         let name = text(fixture, "name");
         let expectation = Expectation::of(fixture);
-        assert!(expectation.ok || expectation.failing_layer.is_some(), "{name}: a broken fixture names its layer");
+        assert!(
+            expectation.ok || expectation.failing_layer.is_some(),
+            "{name}: a broken fixture names its layer"
+        );
         let top = &fixture["manifest"];
         let top_bytes = file(top);
         let images = list(fixture, "images");
@@ -222,7 +230,12 @@ fn every_fixture_verifies_as_the_rig_says() {
             assert_eq!(report.manifest.size, number(manifest_truth, "size"), "{at}: manifest size");
             if let Some(failing) = expectation.failing_layer {
                 let link = report.layers.get(failing).unwrap_or_else(|| panic!("{at}: no layer {failing}"));
-                assert_eq!(link.status, regsight_core::chain::LinkStatus::Failed, "{at}: {:#?}", report.problems);
+                assert_eq!(
+                    link.status,
+                    regsight_core::chain::LinkStatus::Failed,
+                    "{at}: {:#?}",
+                    report.problems
+                );
             }
 
             // Through the index, as `name:tag` on a multi-platform image resolves.

@@ -27,9 +27,7 @@ fn layers() -> &'static [Layer] {
     LAYERS.get_or_init(|| {
         let dir = temp_dir("chunking");
         std::fs::write(dir.join("text"), "regsight verifies layers\n".repeat(2000)).expect("write");
-        let noise: Vec<u8> = (0..40_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-            .collect();
+        let noise: Vec<u8> = (0..40_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
         std::fs::write(dir.join("noise"), noise).expect("write");
         std::fs::write(dir.join(format!("{}.long", "n".repeat(120))), b"long").expect("write");
         let tar = tar_of(&dir, "pax");
@@ -123,9 +121,7 @@ proptest! {
 
 #[test]
 fn the_test_layers_cover_verified_and_failed_cases() {
-    let verdicts: Vec<bool> = layers()
-        .iter()
-        .map(|l| verify_in_chunks(l, &[l.blob.len()]).verified)
-        .collect();
+    let verdicts: Vec<bool> =
+        layers().iter().map(|l| verify_in_chunks(l, &[l.blob.len()]).verified).collect();
     assert_eq!(verdicts, [true, true, true, false, false, false]);
 }

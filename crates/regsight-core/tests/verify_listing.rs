@@ -5,17 +5,13 @@
 mod support;
 
 use regsight_core::verify::{
-    Check, EntryKind, ListingOptions, TarEntry, TarError, TarListing, TarWalker, VerifyOptions,
-    Whiteout,
+    Check, EntryKind, ListingOptions, TarEntry, TarError, TarListing, TarWalker, VerifyOptions, Whiteout,
 };
 use regsight_core::{ErrorCode, MediaType};
 use support::*;
 
 fn listing_options() -> VerifyOptions {
-    VerifyOptions {
-        listing: Some(ListingOptions::default()),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions { listing: Some(ListingOptions::default()), ..VerifyOptions::default() }
 }
 
 /// Lists `tar` through a gzip layer in small chunks, checking the digests along the way.
@@ -35,14 +31,10 @@ fn list(tar: &[u8]) -> TarListing {
 }
 
 fn find<'a>(listing: &'a TarListing, path: &str) -> &'a TarEntry {
-    listing
-        .entries
-        .iter()
-        .find(|e| e.path == path)
-        .unwrap_or_else(|| {
-            let paths: Vec<_> = listing.entries.iter().map(|e| &e.path).collect();
-            panic!("{path} not in {paths:?}")
-        })
+    listing.entries.iter().find(|e| e.path == path).unwrap_or_else(|| {
+        let paths: Vec<_> = listing.entries.iter().map(|e| &e.path).collect();
+        panic!("{path} not in {paths:?}")
+    })
 }
 
 /// A tree with long names, links, a fifo and whiteouts.
@@ -50,11 +42,7 @@ fn layer_tree() -> std::path::PathBuf {
     let dir = temp_dir("tree");
     let deep = format!("{}/{}", "d".repeat(60), "e".repeat(60));
     std::fs::create_dir_all(dir.join(&deep)).expect("mkdir");
-    std::fs::write(
-        dir.join(&deep).join(format!("{}.txt", "f".repeat(90))),
-        b"long name\n",
-    )
-    .expect("write");
+    std::fs::write(dir.join(&deep).join(format!("{}.txt", "f".repeat(90))), b"long name\n").expect("write");
     std::fs::write(dir.join("file"), b"hello\n").expect("write");
     std::fs::hard_link(dir.join("file"), dir.join("hard")).expect("hard link");
     std::os::unix::fs::symlink("x".repeat(150), dir.join("longlink")).expect("symlink");
@@ -65,20 +53,14 @@ fn layer_tree() -> std::path::PathBuf {
     std::fs::write(dir.join("etc/opaque/.wh..wh..opq"), b"").expect("write");
     std::fs::write(dir.join(".wh.toplevel"), b"").expect("write");
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.join("file"), std::fs::Permissions::from_mode(0o4755))
-        .expect("chmod");
+    std::fs::set_permissions(dir.join("file"), std::fs::Permissions::from_mode(0o4755)).expect("chmod");
     dir
 }
 
 #[test]
 fn gnu_and_pax_archives_list_the_same_entries() {
     let dir = layer_tree();
-    let long_file = format!(
-        "./{}/{}/{}.txt",
-        "d".repeat(60),
-        "e".repeat(60),
-        "f".repeat(90)
-    );
+    let long_file = format!("./{}/{}/{}.txt", "d".repeat(60), "e".repeat(60), "f".repeat(90));
     for format in ["gnu", "pax"] {
         let tar = tar_of(&dir, format);
         let listing = list(&tar);
@@ -92,10 +74,7 @@ fn gnu_and_pax_archives_list_the_same_entries() {
         assert_eq!(long.mtime, 1_700_000_000);
 
         let file = find(&listing, "./file");
-        assert_eq!(
-            (file.kind, file.size, file.mode, file.uid, file.gid),
-            (EntryKind::File, 6, 0o4755, 0, 0)
-        );
+        assert_eq!((file.kind, file.size, file.mode, file.uid, file.gid), (EntryKind::File, 6, 0o4755, 0, 0));
         let hard = find(&listing, "./hard");
         assert_eq!(
             (hard.kind, hard.link_target.as_deref()),
@@ -104,35 +83,22 @@ fn gnu_and_pax_archives_list_the_same_entries() {
         );
         let link = find(&listing, "./longlink");
         assert_eq!(link.kind, EntryKind::Symlink);
-        assert_eq!(
-            link.link_target.as_deref(),
-            Some("x".repeat(150).as_str()),
-            "{format}"
-        );
-        assert_eq!(
-            find(&listing, "./short").link_target.as_deref(),
-            Some("file")
-        );
+        assert_eq!(link.link_target.as_deref(), Some("x".repeat(150).as_str()), "{format}");
+        assert_eq!(find(&listing, "./short").link_target.as_deref(), Some("file"));
         assert_eq!(find(&listing, "./pipe").kind, EntryKind::Fifo);
         assert_eq!(find(&listing, "./etc/").kind, EntryKind::Dir);
 
         assert_eq!(
             find(&listing, "./etc/.wh.removed").whiteout,
-            Some(Whiteout::Remove {
-                target: "./etc/removed".into()
-            })
+            Some(Whiteout::Remove { target: "./etc/removed".into() })
         );
         assert_eq!(
             find(&listing, "./etc/opaque/.wh..wh..opq").whiteout,
-            Some(Whiteout::Opaque {
-                dir: "./etc/opaque".into()
-            })
+            Some(Whiteout::Opaque { dir: "./etc/opaque".into() })
         );
         assert_eq!(
             find(&listing, "./.wh.toplevel").whiteout,
-            Some(Whiteout::Remove {
-                target: "./toplevel".into()
-            })
+            Some(Whiteout::Remove { target: "./toplevel".into() })
         );
         assert_eq!(file.whiteout, None);
         // GNU tar lists the same entries.
@@ -152,17 +118,7 @@ fn ustar_prefix_and_pax_ids_are_read() {
     let d = dir.to_str().expect("utf8");
     let tar = run(
         "tar",
-        &[
-            "--format=ustar",
-            "--owner=1234",
-            "--group=99",
-            "--numeric-owner",
-            "-C",
-            d,
-            "-cf",
-            "-",
-            ".",
-        ],
+        &["--format=ustar", "--owner=1234", "--group=99", "--numeric-owner", "-C", d, "-cf", "-", "."],
         b"",
     );
     let listing = list(&tar);
@@ -170,17 +126,7 @@ fn ustar_prefix_and_pax_ids_are_read() {
     // PAX records override the header: an id too large for the 7-digit octal field.
     let tar = run(
         "tar",
-        &[
-            "--format=pax",
-            "--owner=3000000",
-            "--group=4000000",
-            "--numeric-owner",
-            "-C",
-            d,
-            "-cf",
-            "-",
-            ".",
-        ],
+        &["--format=pax", "--owner=3000000", "--group=4000000", "--numeric-owner", "-C", d, "-cf", "-", "."],
         b"",
     );
     let entry = find(&list(&tar), &format!("./{deep}/name")).clone();
@@ -213,15 +159,8 @@ fn gnu_and_pax_sparse_files_are_recognised() {
         let entry = listing.entries.first().expect("one entry");
         assert_eq!(listing.entries.len(), 1, "{args:?}: {:?}", listing.entries);
         assert!(entry.sparse, "{args:?}");
-        assert_eq!(
-            (entry.path.as_str(), entry.size),
-            ("sparse.img", (50 << 20) + 3),
-            "{args:?}"
-        );
-        assert!(
-            listing.end_of_archive && listing.error.is_none(),
-            "{args:?}"
-        );
+        assert_eq!((entry.path.as_str(), entry.size), ("sparse.img", (50 << 20) + 3), "{args:?}");
+        assert!(listing.end_of_archive && listing.error.is_none(), "{args:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -232,14 +171,8 @@ fn listing_caps_truncate_but_keep_counting() {
     let tar = tar_of(&dir, "pax");
     let full = list(&tar);
     for options in [
-        ListingOptions {
-            max_entries: 3,
-            ..ListingOptions::default()
-        },
-        ListingOptions {
-            max_path_bytes: 40,
-            ..ListingOptions::default()
-        },
+        ListingOptions { max_entries: 3, ..ListingOptions::default() },
+        ListingOptions { max_path_bytes: 40, ..ListingOptions::default() },
     ] {
         let mut walker = TarWalker::new(options);
         walker.update(&tar);
@@ -287,10 +220,8 @@ fn archive(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 fn walk(tar: &[u8], chunk: usize) -> TarListing {
-    let mut walker = TarWalker::new(ListingOptions {
-        max_extended_header: 4096,
-        ..ListingOptions::default()
-    });
+    let mut walker =
+        TarWalker::new(ListingOptions { max_extended_header: 4096, ..ListingOptions::default() });
     for piece in tar.chunks(chunk) {
         walker.update(piece);
     }
@@ -309,21 +240,10 @@ fn hand_made_headers_devices_base256_and_prefix() {
     let mut prefixed = header("name", b'0', 0);
     prefixed[345..351].copy_from_slice(b"prefix");
     seal(&mut prefixed);
-    let tar = archive(&[
-        &dev,
-        &header("blk", b'4', 0),
-        &big,
-        b"abc",
-        &prefixed,
-        &header("vol", b'V', 0),
-    ]);
+    let tar = archive(&[&dev, &header("blk", b'4', 0), &big, b"abc", &prefixed, &header("vol", b'V', 0)]);
     for chunk in [1, 100, 512, tar.len()] {
         let l = walk(&tar, chunk);
-        let kinds: Vec<_> = l
-            .entries
-            .iter()
-            .map(|e| (e.path.as_str(), e.kind, e.size))
-            .collect();
+        let kinds: Vec<_> = l.entries.iter().map(|e| (e.path.as_str(), e.kind, e.size)).collect();
         assert_eq!(
             kinds,
             [
@@ -359,29 +279,10 @@ fn malformed_headers_are_reported_with_offsets() {
                 computed: checksum_of(&bad_sum) - u64::from(b'b' - b'B'),
             },
         ),
-        (
-            archive(&[&bad_size]),
-            TarError::BadNumber {
-                offset: 0,
-                field: "size",
-            },
-        ),
-        (
-            archive(&[&huge_pax]),
-            TarError::ExtendedHeaderTooLarge {
-                offset: 0,
-                size: 5000,
-                limit: 4096,
-            },
-        ),
-        (
-            archive(&[&bad_pax, &pax_body[..10]]),
-            TarError::BadPaxRecord { offset: 0 },
-        ),
-        (
-            archive(&[&file, b"hel"])[..515].to_vec(),
-            TarError::Truncated { offset: 515 },
-        ),
+        (archive(&[&bad_size]), TarError::BadNumber { offset: 0, field: "size" }),
+        (archive(&[&huge_pax]), TarError::ExtendedHeaderTooLarge { offset: 0, size: 5000, limit: 4096 }),
+        (archive(&[&bad_pax, &pax_body[..10]]), TarError::BadPaxRecord { offset: 0 }),
+        (archive(&[&file, b"hel"])[..515].to_vec(), TarError::Truncated { offset: 515 }),
         (file.to_vec(), TarError::Truncated { offset: 512 }),
     ];
     for (i, (tar, expected)) in cases.iter().enumerate() {
@@ -390,19 +291,12 @@ fn malformed_headers_are_reported_with_offsets() {
             assert_eq!(l.error.as_ref(), Some(expected), "case {i} chunk {chunk}");
         }
         let code = expected.code();
-        let expected_code = if i == 2 {
-            ErrorCode::LimitExceeded
-        } else {
-            ErrorCode::CorruptStream
-        };
+        let expected_code = if i == 2 { ErrorCode::LimitExceeded } else { ErrorCode::CorruptStream };
         assert_eq!(code, expected_code);
     }
     // An archive cut at a header boundary has no error, but no end marker either.
     let l = walk(&archive(&[&file, b"hello"])[..1024], 100);
-    assert_eq!(
-        (l.error, l.end_of_archive, l.total_entries),
-        (None, false, 1)
-    );
+    assert_eq!((l.error, l.end_of_archive, l.total_entries), (None, false, 1));
 }
 
 /// The checksum stored in a sealed header.
@@ -416,30 +310,14 @@ fn a_corrupt_tar_header_does_not_change_the_digests() {
     let mut tar = sample_tar();
     tar[0] ^= 0x20; // first header's name: its checksum no longer matches
     let blob = gzip(&tar);
-    let plain = verify_whole(
-        &MediaType::OciLayerGzip,
-        &blob,
-        Some(&sha256sum(&tar)),
-        VerifyOptions::default(),
-    );
-    let listed = verify_whole(
-        &MediaType::OciLayerGzip,
-        &blob,
-        Some(&sha256sum(&tar)),
-        listing_options(),
-    );
+    let plain =
+        verify_whole(&MediaType::OciLayerGzip, &blob, Some(&sha256sum(&tar)), VerifyOptions::default());
+    let listed = verify_whole(&MediaType::OciLayerGzip, &blob, Some(&sha256sum(&tar)), listing_options());
     assert!(plain.verified && listed.verified);
-    assert_eq!(
-        (listed.digest, listed.diff_id),
-        (Check::Passed, Check::Passed)
-    );
+    assert_eq!((listed.digest, listed.diff_id), (Check::Passed, Check::Passed));
     assert_eq!(plain.computed_diff_id, listed.computed_diff_id);
     let listing = listed.listing.expect("listing");
-    assert!(
-        matches!(listing.error, Some(TarError::BadChecksum { offset: 0, .. })),
-        "{:?}",
-        listing.error
-    );
+    assert!(matches!(listing.error, Some(TarError::BadChecksum { offset: 0, .. })), "{:?}", listing.error);
     let json = serde_json::to_value(&listing).expect("json");
     assert_eq!(json["error"]["code"], "CORRUPT_STREAM");
     assert_eq!(json["endOfArchive"], false);

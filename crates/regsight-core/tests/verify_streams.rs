@@ -27,10 +27,7 @@ fn assert_verified(media_type: &MediaType, blob: &[u8], tar: &[u8]) {
         );
         assert_eq!(r.error, None, "{media_type} in chunks of {chunk}");
         assert!(r.verified);
-        assert_eq!(
-            (r.digest, r.size, r.diff_id),
-            (Check::Passed, Check::Passed, Check::Passed)
-        );
+        assert_eq!((r.digest, r.size, r.diff_id), (Check::Passed, Check::Passed, Check::Passed));
         assert_eq!(r.computed_digest.as_ref(), Some(&digest));
         assert_eq!(r.computed_diff_id.as_ref(), Some(&diff_id));
         assert_eq!(r.compressed_size, blob.len() as u64);
@@ -42,11 +39,7 @@ fn assert_verified(media_type: &MediaType, blob: &[u8], tar: &[u8]) {
 fn gzip_zstd_and_plain_layers_match_the_tools_answers() {
     let tar = sample_tar();
     assert_verified(&GZIP, &gzip(&tar), &tar);
-    assert_verified(
-        &MediaType::DockerLayerGzip,
-        &run("gzip", &["-9", "-n", "-c"], &tar),
-        &tar,
-    );
+    assert_verified(&MediaType::DockerLayerGzip, &run("gzip", &["-9", "-n", "-c"], &tar), &tar);
     assert_verified(&ZSTD, &zstd(&tar, &["-3"]), &tar);
     assert_verified(&ZSTD, &zstd(&tar, &["-19", "--no-check"]), &tar);
     assert_verified(&PLAIN, &tar, &tar);
@@ -81,11 +74,7 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -125,13 +114,8 @@ fn wrong_digest_and_wrong_diff_id_are_reported_with_both_values() {
         4096,
     );
     assert_eq!((r.digest, r.diff_id), (Check::Failed, Check::Passed));
-    assert!(
-        matches!(&r.error, Some(VerifyError::DigestMismatch { expected, .. }) if *expected == wrong)
-    );
-    assert_eq!(
-        r.error.as_ref().map(VerifyError::code),
-        Some(ErrorCode::DigestMismatch)
-    );
+    assert!(matches!(&r.error, Some(VerifyError::DigestMismatch { expected, .. }) if *expected == wrong));
+    assert_eq!(r.error.as_ref().map(VerifyError::code), Some(ErrorCode::DigestMismatch));
 
     let r = verify_whole(&GZIP, &blob, Some(&wrong), VerifyOptions::default());
     assert_eq!((r.digest, r.diff_id), (Check::Passed, Check::Failed));
@@ -151,30 +135,15 @@ fn a_stream_longer_than_declared_stops_at_once() {
     let tar = sample_tar();
     let blob = gzip(&tar);
     let declared = blob.len() as u64 - 10;
-    let mut v = LayerVerifier::new(
-        &GZIP,
-        sha256sum(&blob),
-        declared,
-        None,
-        VerifyOptions::default(),
-    )
-    .expect("gzip");
+    let mut v =
+        LayerVerifier::new(&GZIP, sha256sum(&blob), declared, None, VerifyOptions::default()).expect("gzip");
     v.update(&blob[..1000]).expect("first chunk fits");
     let err = v.update(&blob[1000..]).expect_err("too long");
-    assert_eq!(
-        err,
-        VerifyError::TooLong {
-            declared,
-            received: blob.len() as u64
-        }
-    );
+    assert_eq!(err, VerifyError::TooLong { declared, received: blob.len() as u64 });
     assert_eq!(err.code(), ErrorCode::SizeMismatch);
     assert_eq!(v.update(b"").expect_err("stays stopped"), err);
     let r = v.finish();
-    assert_eq!(
-        (r.size, r.digest, r.diff_id),
-        (Check::Failed, Check::Incomplete, Check::NotChecked)
-    );
+    assert_eq!((r.size, r.digest, r.diff_id), (Check::Failed, Check::Incomplete, Check::NotChecked));
     assert_eq!(r.compressed_size, 1000);
     assert_eq!(r.computed_digest, None);
     assert_eq!(r.error, Some(err));
@@ -197,15 +166,9 @@ fn a_stream_shorter_than_declared_fails_at_finish() {
     );
     assert_eq!(
         r.error,
-        Some(VerifyError::TooShort {
-            declared: blob.len() as u64 + 1,
-            received: blob.len() as u64
-        })
+        Some(VerifyError::TooShort { declared: blob.len() as u64 + 1, received: blob.len() as u64 })
     );
-    assert_eq!(
-        (r.size, r.digest, r.diff_id),
-        (Check::Failed, Check::Passed, Check::Passed)
-    );
+    assert_eq!((r.size, r.digest, r.diff_id), (Check::Failed, Check::Passed, Check::Passed));
     // A cut download: size first, and the diff_id cannot be known.
     let cut = &blob[..blob.len() / 2];
     let r = verify_chunked(
@@ -218,21 +181,16 @@ fn a_stream_shorter_than_declared_fails_at_finish() {
         999,
     );
     assert!(matches!(r.error, Some(VerifyError::TooShort { .. })));
-    assert_eq!(
-        (r.size, r.digest, r.diff_id),
-        (Check::Failed, Check::Failed, Check::Incomplete)
-    );
+    assert_eq!((r.size, r.digest, r.diff_id), (Check::Failed, Check::Failed, Check::Incomplete));
     assert_eq!(r.computed_diff_id, None);
 }
 
 #[test]
 fn truncation_at_any_cut_point_is_never_verified() {
     let tar = sample_tar();
-    for (media_type, blob) in [
-        (GZIP, gzip(&tar)),
-        (ZSTD, zstd(&tar, &[])),
-        (ZSTD, zstd(&tar, &["--no-check"])),
-    ] {
+    for (media_type, blob) in
+        [(GZIP, gzip(&tar)), (ZSTD, zstd(&tar, &[])), (ZSTD, zstd(&tar, &["--no-check"]))]
+    {
         let len = blob.len();
         let mut cuts: Vec<usize> = (0..24).chain(len - 24..len).collect();
         cuts.extend((1..60).map(|i| len * i / 60));
@@ -240,18 +198,9 @@ fn truncation_at_any_cut_point_is_never_verified() {
             let part = &blob[..cut];
             // Declared size and digest match the cut blob: only the decoder can notice.
             let r = verify_whole(&media_type, part, None, VerifyOptions::default());
-            let err = r
-                .error
-                .unwrap_or_else(|| panic!("{media_type} cut at {cut} of {len} verified"));
-            assert_eq!(
-                err.code(),
-                ErrorCode::CorruptStream,
-                "{media_type} cut at {cut}: {err}"
-            );
-            assert!(
-                matches!(err, VerifyError::Truncated { .. }),
-                "{media_type} cut at {cut}: {err}"
-            );
+            let err = r.error.unwrap_or_else(|| panic!("{media_type} cut at {cut} of {len} verified"));
+            assert_eq!(err.code(), ErrorCode::CorruptStream, "{media_type} cut at {cut}: {err}");
+            assert!(matches!(err, VerifyError::Truncated { .. }), "{media_type} cut at {cut}: {err}");
             assert_eq!((r.digest, r.diff_id), (Check::Passed, Check::NotChecked));
             assert_eq!(r.computed_diff_id, None);
         }
@@ -295,19 +244,14 @@ fn flipped_bits_are_caught_as_corruption_or_mismatch() {
                 if r.verified {
                     assert_eq!(r.diff_id, Check::Passed);
                     let ignored = (4..10).contains(&pos) || (pos, bit) == (3, 0) || pos == len - 9;
-                    assert!(
-                        media_type == ZSTD || ignored,
-                        "gzip bit {bit} at {pos} went unnoticed"
-                    );
+                    assert!(media_type == ZSTD || ignored, "gzip bit {bit} at {pos} went unnoticed");
                     continue;
                 }
                 let err = r.error.expect("error");
                 assert!(
                     matches!(
                         err.code(),
-                        ErrorCode::CorruptStream
-                            | ErrorCode::DigestMismatch
-                            | ErrorCode::LimitExceeded
+                        ErrorCode::CorruptStream | ErrorCode::DigestMismatch | ErrorCode::LimitExceeded
                     ),
                     "{media_type} bit {bit} at {pos}: {err}"
                 );
@@ -324,32 +268,19 @@ fn gzip_faults_are_named_precisely() {
     let fault = |edit: &dyn Fn(&mut Vec<u8>)| {
         let mut bad = blob.clone();
         edit(&mut bad);
-        verify_whole(&GZIP, &bad, None, VerifyOptions::default())
-            .error
-            .expect("error")
+        verify_whole(&GZIP, &bad, None, VerifyOptions::default()).error.expect("error")
     };
     assert_eq!(
         fault(&|b| b[0] = 0x1e),
-        VerifyError::CorruptGzip {
-            offset: 0,
-            fault: GzipFault::BadMagic {
-                found: [0x1e, 0x8b]
-            }
-        }
+        VerifyError::CorruptGzip { offset: 0, fault: GzipFault::BadMagic { found: [0x1e, 0x8b] } }
     );
     assert_eq!(
         fault(&|b| b[2] = 7),
-        VerifyError::CorruptGzip {
-            offset: 2,
-            fault: GzipFault::BadMethod { method: 7 }
-        }
+        VerifyError::CorruptGzip { offset: 2, fault: GzipFault::BadMethod { method: 7 } }
     );
     assert_eq!(
         fault(&|b| b[3] = 0x20),
-        VerifyError::CorruptGzip {
-            offset: 3,
-            fault: GzipFault::ReservedFlags { flags: 0x20 }
-        }
+        VerifyError::CorruptGzip { offset: 3, fault: GzipFault::ReservedFlags { flags: 0x20 } }
     );
     assert!(
         matches!(fault(&|b| b[len - 8] ^= 1), VerifyError::CorruptGzip { fault: GzipFault::Crc { .. }, offset } if offset == len as u64 - 8)
@@ -358,25 +289,15 @@ fn gzip_faults_are_named_precisely() {
         matches!(fault(&|b| b[len - 1] ^= 1), VerifyError::CorruptGzip { fault: GzipFault::Isize { .. }, offset } if offset == len as u64 - 4)
     );
     // A stored block whose length check fails: invalid deflate data.
-    let stored = [
-        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x01, 5, 0, 5, 0, b'h', b'e', b'l', b'l', b'o',
-    ];
+    let stored = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x01, 5, 0, 5, 0, b'h', b'e', b'l', b'l', b'o'];
     let r = verify_whole(&GZIP, &stored, None, VerifyOptions::default());
     assert!(
-        matches!(
-            r.error,
-            Some(VerifyError::CorruptGzip {
-                fault: GzipFault::Deflate(_),
-                offset: 10..
-            })
-        ),
+        matches!(r.error, Some(VerifyError::CorruptGzip { fault: GzipFault::Deflate(_), offset: 10.. })),
         "{:?}",
         r.error
     );
     assert_eq!(
-        verify_whole(&GZIP, b"", None, VerifyOptions::default())
-            .error
-            .map(|e| e.code()),
+        verify_whole(&GZIP, b"", None, VerifyOptions::default()).error.map(|e| e.code()),
         Some(ErrorCode::CorruptStream)
     );
 }
@@ -384,29 +305,17 @@ fn gzip_faults_are_named_precisely() {
 #[test]
 fn trailing_bytes_after_the_last_member_or_frame_are_rejected() {
     let tar = sample_tar();
-    for (media_type, blob, format) in [(GZIP, gzip(&tar), "gzip"), (ZSTD, zstd(&tar, &[]), "zstd")]
-    {
-        for tail in [
-            &[0u8][..],
-            b"\0\0\0\0\0\0\0\0",
-            b"garbage",
-            b"\x1f",
-            b"\x1f\x8b\x08",
-        ] {
+    for (media_type, blob, format) in [(GZIP, gzip(&tar), "gzip"), (ZSTD, zstd(&tar, &[]), "zstd")] {
+        for tail in [&[0u8][..], b"\0\0\0\0\0\0\0\0", b"garbage", b"\x1f", b"\x1f\x8b\x08"] {
             let mut bad = blob.clone();
             bad.extend_from_slice(tail);
             let r = verify_whole(&media_type, &bad, None, VerifyOptions::default());
-            let err = r
-                .error
-                .unwrap_or_else(|| panic!("{format} + {tail:?} verified"));
+            let err = r.error.unwrap_or_else(|| panic!("{format} + {tail:?} verified"));
             assert_eq!(err.code(), ErrorCode::CorruptStream, "{format} + {tail:?}");
             if tail[0] != 0x1f {
                 assert_eq!(
                     err,
-                    VerifyError::TrailingGarbage {
-                        format,
-                        offset: blob.len() as u64
-                    },
+                    VerifyError::TrailingGarbage { format, offset: blob.len() as u64 },
                     "{tail:?}"
                 );
             }
@@ -441,47 +350,16 @@ fn gzip_bomb_is_stopped_by_the_ratio_cap_quickly() {
     );
     let declared = bomb.len() as u64;
     let limit = 100 * declared.max(1 << 20);
-    assert_eq!(
-        r.error,
-        Some(VerifyError::RatioExceeded {
-            max_ratio: 100,
-            declared,
-            limit
-        })
-    );
-    assert_eq!(
-        r.error.as_ref().map(VerifyError::code),
-        Some(ErrorCode::LimitExceeded)
-    );
+    assert_eq!(r.error, Some(VerifyError::RatioExceeded { max_ratio: 100, declared, limit }));
+    assert_eq!(r.error.as_ref().map(VerifyError::code), Some(ErrorCode::LimitExceeded));
     assert!(r.uncompressed_size <= limit);
-    assert!(
-        r.compressed_size < declared,
-        "stopped before the end of the input"
-    );
-    assert!(
-        started.elapsed().as_secs() < 20,
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(r.compressed_size < declared, "stopped before the end of the input");
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
 
     // The absolute cap, when it is the tighter one.
-    let options = VerifyOptions {
-        max_uncompressed_size: 10 << 20,
-        ..VerifyOptions::default()
-    };
-    let r = verify_chunked(
-        &GZIP,
-        &bomb,
-        &sha256sum(&bomb),
-        declared,
-        None,
-        options,
-        1 << 16,
-    );
-    assert_eq!(
-        r.error,
-        Some(VerifyError::UncompressedTooLarge { limit: 10 << 20 })
-    );
+    let options = VerifyOptions { max_uncompressed_size: 10 << 20, ..VerifyOptions::default() };
+    let r = verify_chunked(&GZIP, &bomb, &sha256sum(&bomb), declared, None, options, 1 << 16);
+    assert_eq!(r.error, Some(VerifyError::UncompressedTooLarge { limit: 10 << 20 }));
     assert_eq!(r.uncompressed_size, 10 << 20);
 }
 
@@ -489,24 +367,13 @@ fn gzip_bomb_is_stopped_by_the_ratio_cap_quickly() {
 fn zstd_window_above_the_cap_is_rejected_before_decoding() {
     let data = vec![7u8; 4096];
     // From a pipe zstd cannot size the input, so it keeps the 2^28-byte window --long=28 asks for.
-    let blob = run(
-        "sh",
-        &["-c", "head -c 4096 /dev/zero | zstd -q -c --long=28"],
-        b"",
-    );
+    let blob = run("sh", &["-c", "head -c 4096 /dev/zero | zstd -q -c --long=28"], b"");
     let r = verify_whole(&ZSTD, &blob, None, VerifyOptions::default());
     assert_eq!(
         r.error,
-        Some(VerifyError::ZstdWindowTooLarge {
-            offset: 0,
-            window: 1 << 28,
-            limit: 128 << 20
-        })
+        Some(VerifyError::ZstdWindowTooLarge { offset: 0, window: 1 << 28, limit: 128 << 20 })
     );
-    let options = VerifyOptions {
-        max_zstd_window: 1 << 28,
-        ..VerifyOptions::default()
-    };
+    let options = VerifyOptions { max_zstd_window: 1 << 28, ..VerifyOptions::default() };
     assert!(verify_whole(&ZSTD, &blob, None, options).verified);
     assert!(verify_whole(&ZSTD, &zstd(&data, &[]), None, VerifyOptions::default()).verified);
 }
@@ -518,11 +385,7 @@ fn zstd_faults_are_corrupt_streams() {
     let mut bad = blob.clone();
     bad[0] = 0x29;
     let r = verify_whole(&ZSTD, &bad, None, VerifyOptions::default());
-    assert!(
-        matches!(r.error, Some(VerifyError::CorruptZstd { offset: 0, .. })),
-        "{:?}",
-        r.error
-    );
+    assert!(matches!(r.error, Some(VerifyError::CorruptZstd { offset: 0, .. })), "{:?}", r.error);
     // A hand-made frame: single segment, 5-byte content size, then a block of reserved type 3.
     let reserved = [0x28, 0xb5, 0x2f, 0xfd, 0x20, 5, 0x07, 0, 0];
     let r = verify_whole(&ZSTD, &reserved, None, VerifyOptions::default());
@@ -532,15 +395,8 @@ fn zstd_faults_are_corrupt_streams() {
         r.error
     );
     // A frame whose content size does not match what it decodes to.
-    let mut bad = zstd(
-        &tar,
-        &["--no-check", &format!("--stream-size={}", tar.len())],
-    );
-    assert_eq!(
-        bad[4] & 0xc7,
-        0x80,
-        "a 4-byte content size, no checksum, no dictionary"
-    );
+    let mut bad = zstd(&tar, &["--no-check", &format!("--stream-size={}", tar.len())]);
+    assert_eq!(bad[4] & 0xc7, 0x80, "a 4-byte content size, no checksum, no dictionary");
     let single_segment = bad[4] & 0x20 != 0;
     bad[if single_segment { 5 } else { 6 }] ^= 1; // the content size's low byte
     let r = verify_whole(&ZSTD, &bad, None, VerifyOptions::default());
@@ -553,37 +409,20 @@ fn zstd_faults_are_corrupt_streams() {
     let mut bad = zstd(&tar, &["--no-check"]);
     let last = bad.len() - 1;
     bad[last] ^= 0xff;
-    let r = verify_whole(
-        &ZSTD,
-        &bad,
-        Some(&sha256sum(&tar)),
-        VerifyOptions::default(),
-    );
+    let r = verify_whole(&ZSTD, &bad, Some(&sha256sum(&tar)), VerifyOptions::default());
     assert_eq!(r.error.map(|e| e.code()), Some(ErrorCode::DigestMismatch));
 }
 
 #[test]
 fn unsupported_media_types_are_refused() {
     let digest = Digest::sha256_of(b"");
-    let err = LayerVerifier::new(
-        &MediaType::OciConfig,
-        digest.clone(),
-        0,
-        None,
-        VerifyOptions::default(),
-    )
-    .err()
-    .expect("config is not a layer");
+    let err = LayerVerifier::new(&MediaType::OciConfig, digest.clone(), 0, None, VerifyOptions::default())
+        .err()
+        .expect("config is not a layer");
     assert_eq!(err.code(), ErrorCode::Unsupported);
     assert!(
-        LayerVerifier::new(
-            &MediaType::DockerLayerForeignGzip,
-            digest,
-            0,
-            None,
-            VerifyOptions::default()
-        )
-        .is_ok()
+        LayerVerifier::new(&MediaType::DockerLayerForeignGzip, digest, 0, None, VerifyOptions::default())
+            .is_ok()
     );
 }
 
@@ -591,27 +430,14 @@ fn unsupported_media_types_are_refused() {
 fn report_serializes_in_camel_case_with_error_codes() {
     let tar = sample_tar();
     let blob = gzip(&tar);
-    let r = verify_whole(
-        &GZIP,
-        &blob[..blob.len() - 3],
-        None,
-        VerifyOptions::default(),
-    );
+    let r = verify_whole(&GZIP, &blob[..blob.len() - 3], None, VerifyOptions::default());
     let json = serde_json::to_value(&r).expect("json");
-    assert_eq!(
-        json["mediaType"],
-        "application/vnd.oci.image.layer.v1.tar+gzip"
-    );
+    assert_eq!(json["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
     assert_eq!(json["compression"], "gzip");
     assert_eq!(json["digest"], "passed");
     assert_eq!(json["diffId"], "notChecked");
     assert_eq!(json["error"]["code"], "CORRUPT_STREAM");
-    assert!(
-        json["error"]["message"]
-            .as_str()
-            .expect("message")
-            .contains("truncated")
-    );
+    assert!(json["error"]["message"].as_str().expect("message").contains("truncated"));
     assert_eq!(json["verified"], false);
     assert_eq!(json["compressedSize"], blob.len() - 3);
 }
@@ -620,14 +446,9 @@ fn report_serializes_in_camel_case_with_error_codes() {
 fn progress_counts_both_sides() {
     let tar = sample_tar();
     let blob = gzip(&tar);
-    let mut v = LayerVerifier::new(
-        &GZIP,
-        sha256sum(&blob),
-        blob.len() as u64,
-        None,
-        VerifyOptions::default(),
-    )
-    .expect("gzip");
+    let mut v =
+        LayerVerifier::new(&GZIP, sha256sum(&blob), blob.len() as u64, None, VerifyOptions::default())
+            .expect("gzip");
     v.update(&blob).expect("valid");
     let p = v.progress();
     assert_eq!(

@@ -26,11 +26,7 @@ pub fn run(program: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     let writer = std::thread::spawn(move || input.write_all(&data));
     let out = child.wait_with_output().expect("wait");
     writer.join().expect("join").expect("write stdin");
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
@@ -91,9 +87,8 @@ pub fn sample_tar() -> Vec<u8> {
     let dir = temp_dir("sample");
     std::fs::create_dir_all(dir.join("etc")).expect("mkdir");
     std::fs::write(dir.join("etc/hostname"), b"regsight\n").expect("write");
-    let big: Vec<u8> = (0..300_000u32)
-        .flat_map(|i| (i.wrapping_mul(2_654_435_761) >> 13).to_le_bytes())
-        .collect();
+    let big: Vec<u8> =
+        (0..300_000u32).flat_map(|i| (i.wrapping_mul(2_654_435_761) >> 13).to_le_bytes()).collect();
     std::fs::write(dir.join("etc/big.bin"), &big).expect("write");
     std::fs::write(dir.join("zeros"), vec![0u8; 200_000]).expect("write");
     std::os::unix::fs::symlink("etc/hostname", dir.join("link")).expect("symlink");
@@ -130,13 +125,5 @@ pub fn verify_whole(
     options: VerifyOptions,
 ) -> LayerReport {
     let digest = sha256sum(blob);
-    verify_chunked(
-        media_type,
-        blob,
-        &digest,
-        blob.len() as u64,
-        diff_id,
-        options,
-        blob.len(),
-    )
+    verify_chunked(media_type, blob, &digest, blob.len() as u64, diff_id, options, blob.len())
 }

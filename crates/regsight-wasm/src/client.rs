@@ -163,7 +163,11 @@ impl ClientCore {
     }
 
     /// Every tag of the reference's repository, following `Link` pages.
-    pub async fn tags(&self, reference: &Reference, signal: Option<&AbortSignal>) -> Result<Vec<String>, ClientError> {
+    pub async fn tags(
+        &self,
+        reference: &Reference,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<String>, ClientError> {
         let registry = self.registry(reference)?;
         let scopes = pull_scope(reference)?;
         let mut url = registry.base().tags_list(reference, None, None);
@@ -185,7 +189,10 @@ impl ClientCore {
                 )));
             }
             if !seen.insert(next.url.clone()) {
-                return Err(ClientError::Unsupported(format!("the registry's tag pages loop back to {}", next.url)));
+                return Err(ClientError::Unsupported(format!(
+                    "the registry's tag pages loop back to {}",
+                    next.url
+                )));
             }
             url = next.url;
         }
@@ -200,7 +207,8 @@ impl ClientCore {
         signal: Option<&AbortSignal>,
     ) -> Result<FetchedManifest, ClientError> {
         let url = registry.base().manifest(reference);
-        let answer = registry.send("GET", &url, pull_scope(reference)?, Some(MANIFEST_ACCEPT), signal).await?;
+        let answer =
+            registry.send("GET", &url, pull_scope(reference)?, Some(MANIFEST_ACCEPT), signal).await?;
         let response = Registry::expect_ok(answer.response, ErrorCode::ManifestUnknown, signal).await?;
         let content_type = response.header("Content-Type");
         let header_digest = response.header("Docker-Content-Digest");
@@ -268,7 +276,11 @@ impl ClientCore {
     }
 
     /// The config blob of the resolved image (bytes and digest as computed).
-    pub async fn fetch_config(&self, resolved: &Resolved, signal: Option<&AbortSignal>) -> Result<Vec<u8>, ClientError> {
+    pub async fn fetch_config(
+        &self,
+        resolved: &Resolved,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<u8>, ClientError> {
         let image = match &resolved.manifest.parsed {
             Some(Manifest::Image(image)) => image,
             _ => {
@@ -278,13 +290,18 @@ impl ClientCore {
             }
         };
         let url = resolved.registry.base().blob(&resolved.reference, &image.config.digest);
-        let answer = resolved.registry.send("GET", &url, pull_scope(&resolved.reference)?, None, signal).await?;
+        let answer =
+            resolved.registry.send("GET", &url, pull_scope(&resolved.reference)?, None, signal).await?;
         let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
         response.bytes("config", CONFIG_LIMIT, signal).await
     }
 
     /// Verifies the whole chain of an image; content problems are in the result, not errors.
-    pub async fn verify(&self, reference: &Reference, call: VerifyCall<'_>) -> Result<Verification, ClientError> {
+    pub async fn verify(
+        &self,
+        reference: &Reference,
+        call: VerifyCall<'_>,
+    ) -> Result<Verification, ClientError> {
         let resolved = self.resolve(reference, call.platform.as_ref(), call.signal).await?;
         let image = match &resolved.manifest.parsed {
             Some(Manifest::Image(image)) => image.clone(),
@@ -322,7 +339,9 @@ impl ClientCore {
                 async move {
                     let progress = |p| on_progress(job.index, p);
                     match run_layer(&registry, pool, &job, scopes, call.signal, progress).await {
-                        Ok(done) => LayerOutcome { job, summary: Some(done.summary), files: done.files, error: None },
+                        Ok(done) => {
+                            LayerOutcome { job, summary: Some(done.summary), files: done.files, error: None }
+                        }
                         Err(error) => LayerOutcome { job, summary: None, files: None, error: Some(error) },
                     }
                 }
@@ -392,7 +411,11 @@ fn chain_of(resolved: &Resolved, config: Option<&[u8]>, layers: &[Option<LayerSu
 
 /// A fetched manifest as the chain sees it.
 fn document(m: &FetchedManifest) -> Document<'_> {
-    Document { bytes: &m.bytes, content_type: m.content_type.as_deref(), header_digest: m.header_digest.as_deref() }
+    Document {
+        bytes: &m.bytes,
+        content_type: m.content_type.as_deref(),
+        header_digest: m.header_digest.as_deref(),
+    }
 }
 
 /// The pull scope of the reference's repository.

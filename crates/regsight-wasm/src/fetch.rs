@@ -2,10 +2,13 @@
 //! Workers and Node.js 20+ alike (so no `window` is ever needed).
 
 use js_sys::{Promise, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response};
+use web_sys::{
+    AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit, RequestMode,
+    RequestRedirect, Response,
+};
 
 use crate::error::ClientError;
 
@@ -40,7 +43,10 @@ pub struct HttpResponse {
 
 /// Sends a request with `credentials: "omit"`, CORS mode and redirects followed (browsers drop
 /// `Authorization` on cross-origin redirects).
-pub async fn send(request: &HttpRequest<'_>, signal: Option<&AbortSignal>) -> Result<HttpResponse, ClientError> {
+pub async fn send(
+    request: &HttpRequest<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<HttpResponse, ClientError> {
     let js = |e: JsValue| ClientError::Js(format!("{e:?}"));
     let headers = Headers::new().map_err(js)?;
     if let Some(accept) = request.accept {
@@ -63,7 +69,8 @@ pub async fn send(request: &HttpRequest<'_>, signal: Option<&AbortSignal>) -> Re
     let response = JsFuture::from(global_fetch(&req))
         .await
         .map_err(|e| ClientError::from_fetch_failure(request.url, &e))?;
-    let response: Response = response.dyn_into().map_err(|v| ClientError::Js(format!("fetch resolved to {v:?}")))?;
+    let response: Response =
+        response.dyn_into().map_err(|v| ClientError::Js(format!("fetch resolved to {v:?}")))?;
     Ok(HttpResponse { response, url: request.url.to_owned() })
 }
 
@@ -84,7 +91,12 @@ impl HttpResponse {
     }
 
     /// Reads the whole body, refusing more than `limit` bytes (whatever Content-Length says).
-    pub async fn bytes(self, what: &str, limit: usize, signal: Option<&AbortSignal>) -> Result<Vec<u8>, ClientError> {
+    pub async fn bytes(
+        self,
+        what: &str,
+        limit: usize,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<u8>, ClientError> {
         let mut body = Vec::new();
         let url = self.url.clone();
         self.for_each_chunk(signal, |chunk| {
@@ -110,10 +122,8 @@ impl HttpResponse {
         mut sink: impl FnMut(&[u8]) -> Result<(), ClientError>,
     ) -> Result<(), ClientError> {
         let Some(stream) = self.response.body() else { return Ok(()) };
-        let reader: ReadableStreamDefaultReader = stream
-            .get_reader()
-            .dyn_into()
-            .map_err(|v| ClientError::Js(format!("body reader is {v:?}")))?;
+        let reader: ReadableStreamDefaultReader =
+            stream.get_reader().dyn_into().map_err(|v| ClientError::Js(format!("body reader is {v:?}")))?;
         let mut buffer = vec![0u8; CHUNK_BUFFER];
         let result = loop {
             if signal.is_some_and(AbortSignal::aborted) {

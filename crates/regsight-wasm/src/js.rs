@@ -9,8 +9,8 @@ use regsight_core::verify::{Check, Progress, VerifyOptions};
 use regsight_core::{Digest, ErrorCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 use crate::client::{FetchedManifest, Resolved, Settings, Verification, is_ok};
 use crate::error::ClientError;
@@ -114,10 +114,12 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     for (host, given) in dto.credentials {
         let parsed = match given {
             CredentialsDto::Password { username, password } => Credentials::Password(
-                Password::new(&username, &password).map_err(|e| ClientError::Options(format!("credentials for {host}: {e}")))?,
+                Password::new(&username, &password)
+                    .map_err(|e| ClientError::Options(format!("credentials for {host}: {e}")))?,
             ),
             CredentialsDto::Token { token } => Credentials::Token(
-                BearerToken::new(&token).map_err(|e| ClientError::Options(format!("token for {host}: {e}")))?,
+                BearerToken::new(&token)
+                    .map_err(|e| ClientError::Options(format!("token for {host}: {e}")))?,
             ),
         };
         credentials.insert(host, parsed);
@@ -129,7 +131,14 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
         Some(WorkersDto::Url(url)) => Some(url),
         Some(WorkersDto::Enabled(true)) | None => crate::pool::default_worker_url(),
     };
-    Ok(Settings { endpoints, credentials, platform, concurrency, verify: dto.limits.unwrap_or_default(), worker_url })
+    Ok(Settings {
+        endpoints,
+        credentials,
+        platform,
+        concurrency,
+        verify: dto.limits.unwrap_or_default(),
+        worker_url,
+    })
 }
 
 /// `navigator.hardwareConcurrency` (at least 2, at most 6), or 3 where there is no navigator.
@@ -158,23 +167,29 @@ impl CallOptions {
     /// Reads a call's options object (undefined means defaults).
     pub fn read(options: &JsValue) -> Result<Self, ClientError> {
         let get = |name: &str| {
-            if options.is_object() { js_sys::Reflect::get(options, &name.into()).ok() } else { None }
-        }
-        .filter(|v| !v.is_undefined() && !v.is_null());
+            { if options.is_object() { js_sys::Reflect::get(options, &name.into()).ok() } else { None } }
+                .filter(|v| !v.is_undefined() && !v.is_null())
+        };
         let platform = match get("platform") {
             Some(v) => Some(
                 v.as_string()
-                    .ok_or_else(|| ClientError::Options("platform must be a string like \"linux/arm64\"".into()))?
+                    .ok_or_else(|| {
+                        ClientError::Options("platform must be a string like \"linux/arm64\"".into())
+                    })?
                     .parse::<Platform>()?,
             ),
             None => None,
         };
         let signal = match get("signal") {
-            Some(v) => Some(v.dyn_into().map_err(|_| ClientError::Options("signal must be an AbortSignal".into()))?),
+            Some(v) => {
+                Some(v.dyn_into().map_err(|_| ClientError::Options("signal must be an AbortSignal".into()))?)
+            }
             None => None,
         };
         let on_progress = match get("onProgress") {
-            Some(v) => Some(v.dyn_into().map_err(|_| ClientError::Options("onProgress must be a function".into()))?),
+            Some(v) => {
+                Some(v.dyn_into().map_err(|_| ClientError::Options("onProgress must be a function".into()))?)
+            }
             None => None,
         };
         let list_files = get("listFiles").is_some_and(|v| v.is_truthy());
@@ -217,7 +232,8 @@ fn document(m: &FetchedManifest) -> Result<Value, JsValue> {
 
 /// `config()`'s result.
 pub fn config_result(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let json: Value = serde_json::from_slice(bytes).map_err(|e| ClientError::Js(format!("config is not JSON: {e}")))?;
+    let json: Value =
+        serde_json::from_slice(bytes).map_err(|e| ClientError::Js(format!("config is not JSON: {e}")))?;
     to_js(&json!({ "digest": Digest::sha256_of(bytes).to_string(), "size": bytes.len(), "json": json }))
 }
 
@@ -238,7 +254,10 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
                 (None, Some(e)) => json!({ "code": e.code, "message": e.message }),
                 (None, None) => Value::Null,
             };
-            let link_ok = chain.layers.get(l.job.index).is_some_and(|link| link.status == regsight_core::chain::LinkStatus::Verified);
+            let link_ok = chain
+                .layers
+                .get(l.job.index)
+                .is_some_and(|link| link.status == regsight_core::chain::LinkStatus::Verified);
             let mut layer = json!({
                 "index": l.job.index,
                 "mediaType": l.job.media_type.as_str(),

@@ -39,9 +39,15 @@ pub fn worker_verify_layer(job: JsValue, on_progress: Option<js_sys::Function>) 
     wasm_bindgen_futures::future_to_promise(async move {
         let job: layer::LayerJob =
             serde_wasm_bindgen::from_value(job).map_err(|e| ClientError::Js(format!("layer job: {e}")))?;
-        let request = fetch::HttpRequest { method: "GET", url: &job.url, accept: None, authorization: job.authorization.as_deref() };
+        let request = fetch::HttpRequest {
+            method: "GET",
+            url: &job.url,
+            accept: None,
+            authorization: job.authorization.as_deref(),
+        };
         let response = fetch::send(&request, None).await?;
-        let response = registry::Registry::expect_ok(response, regsight_core::ErrorCode::BlobUnknown, None).await?;
+        let response =
+            registry::Registry::expect_ok(response, regsight_core::ErrorCode::BlobUnknown, None).await?;
         let report = layer::verify_body(&job, response, None, |progress| {
             if let (Some(callback), Ok(progress)) = (on_progress.as_ref(), js::to_js(&progress)) {
                 let _ = callback.call1(&JsValue::NULL, &progress);
@@ -62,14 +68,20 @@ pub struct Client {
 impl Client {
     /// A client with `options` (`mirrors`, `credentials`, `platform`, `concurrency`, `limits`).
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientOptions | undefined")] options: JsValue) -> Result<Client, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions | undefined")] options: JsValue,
+    ) -> Result<Client, JsValue> {
         let settings = js::settings(&options)?;
         Ok(Client { core: Rc::new(ClientCore::new(settings)) })
     }
 
     /// Every tag of the reference's repository (all pages).
     #[wasm_bindgen(unchecked_return_type = "Promise<string[]>")]
-    pub fn tags(&self, reference: String, #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue) -> js_sys::Promise {
+    pub fn tags(
+        &self,
+        reference: String,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
         let core = self.core.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let call = js::CallOptions::read(&options)?;
@@ -82,7 +94,11 @@ impl Client {
     /// The manifest or index the reference names, and for an index its platforms and the chosen
     /// platform's manifest.
     #[wasm_bindgen(unchecked_return_type = "Promise<ManifestResult>")]
-    pub fn manifest(&self, reference: String, #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue) -> js_sys::Promise {
+    pub fn manifest(
+        &self,
+        reference: String,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
         let core = self.core.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let call = js::CallOptions::read(&options)?;
@@ -94,7 +110,11 @@ impl Client {
 
     /// The image config of the reference (through its index for the chosen platform).
     #[wasm_bindgen(unchecked_return_type = "Promise<ConfigResult>")]
-    pub fn config(&self, reference: String, #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue) -> js_sys::Promise {
+    pub fn config(
+        &self,
+        reference: String,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
         let core = self.core.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let call = js::CallOptions::read(&options)?;
@@ -108,7 +128,11 @@ impl Client {
     /// Verifies the whole chain; resolves with `ok: false` when content is wrong, throws only when
     /// it cannot check at all.
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
-    pub fn verify(&self, reference: String, #[wasm_bindgen(unchecked_param_type = "VerifyCallOptions | undefined")] options: JsValue) -> js_sys::Promise {
+    pub fn verify(
+        &self,
+        reference: String,
+        #[wasm_bindgen(unchecked_param_type = "VerifyCallOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
         let core = self.core.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let call = js::CallOptions::read(&options)?;

@@ -158,11 +158,14 @@ fn decode(data: &JsValue) -> Message {
             Err(e) => Message::Done(Err(ClientError::Js(format!("worker progress: {e}")))),
         },
         Some("done") => Message::Done(
-            serde_wasm_bindgen::from_value(get("result")).map_err(|e| ClientError::Js(format!("worker result: {e}"))),
+            serde_wasm_bindgen::from_value(get("result"))
+                .map_err(|e| ClientError::Js(format!("worker result: {e}"))),
         ),
         Some("error") => {
             let error = get("error");
-            let field = |k: &str| js_sys::Reflect::get(&error, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let field = |k: &str| {
+                js_sys::Reflect::get(&error, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+            };
             let code = field("code").parse::<ErrorCode>().unwrap_or(ErrorCode::Registry);
             Message::Done(Err(ClientError::Worker { code, message: field("message") }))
         }

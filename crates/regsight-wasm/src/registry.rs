@@ -66,7 +66,8 @@ impl Registry {
                         Some(header) => Some(header.value().to_owned()),
                         None => None,
                     };
-                    let request = HttpRequest { method, url: attempt.url(), accept, authorization: value.as_deref() };
+                    let request =
+                        HttpRequest { method, url: attempt.url(), accept, authorization: value.as_deref() };
                     let response = fetch::send(&request, signal).await?;
                     let challenge = response.header("WWW-Authenticate");
                     action = self.session.borrow_mut().handle_response(
@@ -90,7 +91,12 @@ impl Registry {
                     let response = fetch::send(&request, signal).await?;
                     let status = response.status();
                     let body = response.bytes("token response", SMALL_BODY_LIMIT, signal).await?;
-                    action = self.session.borrow_mut().handle_token_response(&mut attempt, status, &body, now())?;
+                    action = self.session.borrow_mut().handle_token_response(
+                        &mut attempt,
+                        status,
+                        &body,
+                        now(),
+                    )?;
                 }
                 Action::Done => {
                     return Err(ClientError::Js("auth session ended before any request was sent".into()));

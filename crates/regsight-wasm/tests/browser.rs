@@ -59,11 +59,19 @@ async fn every_fixture_verifies_as_its_ground_truth_says_on_the_open_registry() 
     let rig = rig();
     let c = client(json!({}));
     for f in rig["fixtures"].as_array().into_iter().flatten() {
-        let reference = image_ref(&rig["open"], f["repositories"][0].as_str().unwrap_or_default(), f["tag"].as_str().unwrap_or_default());
-        let result = settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{reference}: {e:?}"));
+        let reference = image_ref(
+            &rig["open"],
+            f["repositories"][0].as_str().unwrap_or_default(),
+            f["tag"].as_str().unwrap_or_default(),
+        );
+        let result = settle(c.verify(reference.clone(), JsValue::UNDEFINED))
+            .await
+            .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
         // The default platform is linux/amd64: the first image of multi-arch fixtures.
         assert_matches_truth(&result, f, 0);
-        if f["manifest"]["mediaType"].as_str().unwrap_or_default().contains("index") || f["manifest"]["mediaType"].as_str().unwrap_or_default().contains("list") {
+        if f["manifest"]["mediaType"].as_str().unwrap_or_default().contains("index")
+            || f["manifest"]["mediaType"].as_str().unwrap_or_default().contains("list")
+        {
             assert_eq!(result["indexDigest"], f["manifest"]["digest"]);
         }
     }
@@ -95,18 +103,23 @@ async fn token_registry_with_anonymous_and_password_credentials() {
     let private = image_ref(&rig["token"], "private/docker-v2", "v1");
 
     let anonymous = client(json!({}));
-    let result = settle(anonymous.verify(public, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result =
+        settle(anonymous.verify(public, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, f, 0);
-    let (code, _) = settle(anonymous.manifest(private.clone(), JsValue::UNDEFINED)).await.expect_err("private needs credentials");
+    let (code, _) = settle(anonymous.manifest(private.clone(), JsValue::UNDEFINED))
+        .await
+        .expect_err("private needs credentials");
     assert!(code == "DENIED" || code == "UNAUTHORIZED", "{code}");
 
     let (username, password) = user(&rig, "alice");
     let alice = client(json!({"credentials": {host.clone(): {"username": username, "password": password}}}));
-    let result = settle(alice.verify(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result =
+        settle(alice.verify(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, f, 0);
 
     let wrong = client(json!({"credentials": {host: {"username": "alice", "password": "wrong"}}}));
-    let (code, message) = settle(wrong.manifest(private, JsValue::UNDEFINED)).await.expect_err("wrong password");
+    let (code, message) =
+        settle(wrong.manifest(private, JsValue::UNDEFINED)).await.expect_err("wrong password");
     assert_eq!(code, "UNAUTHORIZED", "{message}");
 }
 
@@ -129,7 +142,8 @@ async fn a_cached_token_the_registry_now_refuses_is_refreshed() {
     // The rig's `stale` tokens live ~2 s at the registry but claim 60 s: the client caches them.
     let stale = client(json!({"credentials": {host: {"username": username, "password": password}}}));
     let private = image_ref(&rig["token"], "private/oci-gzip", "v1");
-    let first = settle(stale.manifest(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let first =
+        settle(stale.manifest(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(first["digest"], fixture(&rig, "oci-gzip")["manifest"]["digest"]);
     sleep(3_000).await;
     let result = settle(stale.verify(private, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
@@ -143,10 +157,12 @@ async fn basic_registry_with_credentials() {
     let (username, password) = user(&rig, "alice");
     let c = client(json!({"credentials": {host.clone(): {"username": username, "password": password}}}));
     let reference = image_ref(&rig["basic"], "private/oci-mixed", "v1");
-    let result = settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result =
+        settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, fixture(&rig, "oci-mixed"), 0);
     let anonymous = client(json!({}));
-    let (code, _) = settle(anonymous.tags(reference, JsValue::UNDEFINED)).await.expect_err("needs credentials");
+    let (code, _) =
+        settle(anonymous.tags(reference, JsValue::UNDEFINED)).await.expect_err("needs credentials");
     assert_eq!(code, "UNAUTHORIZED");
 }
 
@@ -155,31 +171,43 @@ async fn tags_unknown_names_and_mirrors() {
     let rig = rig();
     let f = fixture(&rig, "many-tags");
     let c = client(json!({}));
-    let tags = settle(c.tags(image_ref(&rig["open"], "public/many-tags", "latest"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let tags = settle(c.tags(image_ref(&rig["open"], "public/many-tags", "latest"), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let mut got: Vec<String> = serde_json::from_value(tags).unwrap_or_default();
     let mut want: Vec<String> = serde_json::from_value(f["tags"].clone()).unwrap_or_default();
     got.sort();
     want.sort();
     assert_eq!(got, want);
 
-    let (code, _) = settle(c.tags(image_ref(&rig["open"], "public/does-not-exist", "x"), JsValue::UNDEFINED)).await.expect_err("unknown repo");
+    let (code, _) = settle(c.tags(image_ref(&rig["open"], "public/does-not-exist", "x"), JsValue::UNDEFINED))
+        .await
+        .expect_err("unknown repo");
     assert_eq!(code, "NAME_UNKNOWN");
-    let (code, _) = settle(c.manifest(image_ref(&rig["open"], "public/docker-v2", "no-such-tag"), JsValue::UNDEFINED)).await.expect_err("unknown tag");
+    let (code, _) =
+        settle(c.manifest(image_ref(&rig["open"], "public/docker-v2", "no-such-tag"), JsValue::UNDEFINED))
+            .await
+            .expect_err("unknown tag");
     assert_eq!(code, "MANIFEST_UNKNOWN");
 
     // A mirror for docker.io: `python:2.7`-style names reach the rig.
     let mirror = client(json!({"mirrors": {"docker.io": rig["open"]["url"]}}));
-    let result = settle(mirror.manifest("public/docker-v2:v1".into(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(mirror.manifest("public/docker-v2:v1".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["digest"], fixture(&rig, "docker-v2")["manifest"]["digest"]);
 
-    let (code, _) = settle(c.manifest("Not A Reference".into(), JsValue::UNDEFINED)).await.expect_err("bad reference");
+    let (code, _) =
+        settle(c.manifest("Not A Reference".into(), JsValue::UNDEFINED)).await.expect_err("bad reference");
     assert_eq!(code, "INVALID_REFERENCE");
 }
 
 #[wasm_bindgen_test]
 async fn an_unreachable_registry_is_a_network_error_that_mentions_cors() {
     let c = client(json!({}));
-    let (code, message) = settle(c.manifest("127.0.0.1:9/x/y:z".into(), JsValue::UNDEFINED)).await.expect_err("nothing listens on port 9");
+    let (code, message) = settle(c.manifest("127.0.0.1:9/x/y:z".into(), JsValue::UNDEFINED))
+        .await
+        .expect_err("nothing listens on port 9");
     assert_eq!(code, "NETWORK");
     assert!(message.contains("CORS"), "{message}");
 }
@@ -207,23 +235,38 @@ async fn a_pre_issued_token_is_sent_as_is() {
     let realm = rig["tokenServer"]["realm"].as_str().unwrap_or_default();
     let service = rig["tokenServer"]["service"].as_str().unwrap_or_default();
     let url = format!("{realm}?service={service}&scope=repository:private/oci-gzip:pull");
-    let basic = format!("Basic {}", js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().btoa(&format!("{username}:{password}")).unwrap_or_default());
+    let basic = format!(
+        "Basic {}",
+        js_sys::global()
+            .unchecked_into::<web_sys::WorkerGlobalScope>()
+            .btoa(&format!("{username}:{password}"))
+            .unwrap_or_default()
+    );
     let headers = web_sys::Headers::new().unwrap_or_else(|e| panic!("{e:?}"));
     let _ = headers.set("Authorization", &basic);
     let init = web_sys::RequestInit::new();
     init.set_headers(&headers);
-    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into()).map(|f| f.unchecked_into()).unwrap_or_else(|e| panic!("{e:?}"));
-    let response = JsFuture::from(js_sys::Promise::from(fetch.call2(&JsValue::NULL, &url.into(), &init).unwrap_or_else(|e| panic!("{e:?}"))))
+    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into())
+        .map(|f| f.unchecked_into())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let response = JsFuture::from(js_sys::Promise::from(
+        fetch.call2(&JsValue::NULL, &url.into(), &init).unwrap_or_else(|e| panic!("{e:?}")),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let response: web_sys::Response = response.unchecked_into();
+    let body = JsFuture::from(response.json().unwrap_or_else(|e| panic!("{e:?}")))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let response: web_sys::Response = response.unchecked_into();
-    let body = JsFuture::from(response.json().unwrap_or_else(|e| panic!("{e:?}"))).await.unwrap_or_else(|e| panic!("{e:?}"));
-    let token = js_sys::Reflect::get(&body, &"token".into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
+    let token =
+        js_sys::Reflect::get(&body, &"token".into()).ok().and_then(|t| t.as_string()).unwrap_or_default();
     assert!(!token.is_empty());
 
     let host = rig["token"]["host"].as_str().unwrap_or_default().to_owned();
     let c = client(json!({"credentials": {host: {"token": token}}}));
-    let result = settle(c.manifest(image_ref(&rig["token"], "private/oci-gzip", "v1"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(c.manifest(image_ref(&rig["token"], "private/oci-gzip", "v1"), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["digest"], fixture(&rig, "oci-gzip")["manifest"]["digest"]);
 }
 
@@ -240,7 +283,9 @@ async fn a_pinned_reference_is_fetched_by_digest_and_checked_against_the_pin() {
     let (code, _) = pinned.expect_err("pinned to another repository's digest");
     assert_eq!(code, "MANIFEST_UNKNOWN");
     let own = fixture(&rig, "docker-v2")["manifest"]["digest"].as_str().unwrap_or_default().to_owned();
-    let result = settle(c.verify(format!("{host}/public/docker-v2@{own}"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(c.verify(format!("{host}/public/docker-v2@{own}"), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["ok"], true);
     assert_eq!(result["chain"]["manifest"]["expected"], "passed");
 }
@@ -249,7 +294,9 @@ async fn a_pinned_reference_is_fetched_by_digest_and_checked_against_the_pin() {
 async fn limits_stop_a_layer_with_limit_exceeded() {
     let rig = rig();
     let c = client(json!({"limits": {"maxUncompressedSize": 100000}}));
-    let result = settle(c.verify(image_ref(&rig["open"], "public/docker-v2", "v1"), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(c.verify(image_ref(&rig["open"], "public/docker-v2", "v1"), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["ok"], false);
     assert_eq!(result["layers"][0]["error"]["code"], "LIMIT_EXCEEDED", "{:?}", result["layers"][0]);
 }

@@ -20,7 +20,9 @@ fn memory_bytes() -> f64 {
 }
 
 async fn verify(client: &Client, reference: String) -> Value {
-    settle(client.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{reference}: {e:?}"))
+    settle(client.verify(reference.clone(), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{reference}: {e:?}"))
 }
 
 #[wasm_bindgen_test]

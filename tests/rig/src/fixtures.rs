@@ -82,9 +82,9 @@ impl Noise {
     /// Text made of words, compressible like real configuration and source files.
     fn text(&mut self, len: usize) -> Vec<u8> {
         const WORDS: &[&str] = &[
-            "registry", "manifest", "layer", "digest", "config", "tar", "gzip", "image", "verify",
-            "python", "alpine", "library", "index", "platform", "amd64", "arm64", "token", "realm",
-            "blob", "sha256", "the", "a", "of", "to", "and", "in", "is", "=", "{", "}", "fn", "let",
+            "registry", "manifest", "layer", "digest", "config", "tar", "gzip", "image", "verify", "python",
+            "alpine", "library", "index", "platform", "amd64", "arm64", "token", "realm", "blob", "sha256",
+            "the", "a", "of", "to", "and", "in", "is", "=", "{", "}", "fn", "let",
         ];
         let mut out = Vec::with_capacity(len + 16);
         while out.len() < len {
@@ -172,7 +172,13 @@ impl Builder {
         layout.tag("v1", &manifest)?;
         self.skopeo_push(&layout, "v1", name, "v1", None)?;
         self.copy_to_private(name, "v1")?;
-        self.describe(name, "OCI image with one zstd layer and one uncompressed tar layer", "v1", vec![], ok())
+        self.describe(
+            name,
+            "OCI image with one zstd layer and one uncompressed tar layer",
+            "v1",
+            vec![],
+            ok(),
+        )
     }
 
     /// The three platform images shared by both multi-arch fixtures, written into `layout`.
@@ -241,7 +247,14 @@ impl Builder {
                 "digest": sha256_hex(&raw),
                 "platform": platform,
             }));
-            self.put_manifest(&format!("private/{name}"), &tag, DOCKER_MANIFEST, &raw, &blobs, &format!("public/{name}"))?;
+            self.put_manifest(
+                &format!("private/{name}"),
+                &tag,
+                DOCKER_MANIFEST,
+                &raw,
+                &blobs,
+                &format!("public/{name}"),
+            )?;
         }
         let list = json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": manifests});
         let list = serde_json::to_vec_pretty(&list)?;
@@ -249,7 +262,13 @@ impl Builder {
             self.put_manifest(&repo, "v1", DOCKER_LIST, &list, &[], &format!("public/{name}"))?;
         }
         let tags = vec!["v1".into(), "v1-amd64".into(), "v1-arm".into(), "v1-arm64".into()];
-        self.describe(name, "Docker manifest list: linux/amd64, linux/arm64/v8, linux/arm/v7", "v1", tags, ok())
+        self.describe(
+            name,
+            "Docker manifest list: linux/amd64, linux/arm64/v8, linux/arm/v7",
+            "v1",
+            tags,
+            ok(),
+        )
     }
 
     fn multimember(&self) -> Result<Fixture> {
@@ -292,10 +311,16 @@ impl Builder {
             self.put_manifest(&format!("public/{name}"), tag, OCI_MANIFEST, &raw, &[], "")?;
         }
         self.copy_to_private(name, "latest")?;
-        self.describe(name, "a repository with 326 tags (semver-like and words) on one image", "latest", tags, ok())
+        self.describe(
+            name,
+            "a repository with 326 tags (semver-like and words) on one image",
+            "latest",
+            tags,
+            ok(),
+        )
     }
 
-/// One gzip layer of `mib` MiB (half incompressible bytes, half text), for memory checks.
+    /// One gzip layer of `mib` MiB (half incompressible bytes, half text), for memory checks.
     fn sized(&self, name: &str, mib: usize) -> Result<Fixture> {
         let layout = self.layout(name)?;
         let mut noise = Noise::new(name);
@@ -334,7 +359,13 @@ impl Builder {
         }
         bytes[4] ^= 0x5a;
         fs::write(&data, bytes)?;
-        self.describe(name, "layer 1's bytes altered in the registry's storage after the push", "v1", vec![], broken(1, "digest"))
+        self.describe(
+            name,
+            "layer 1's bytes altered in the registry's storage after the push",
+            "v1",
+            vec![],
+            broken(1, "digest"),
+        )
     }
 
     fn broken_diff_id(&self) -> Result<Fixture> {
@@ -344,17 +375,18 @@ impl Builder {
         let first = self.layer(name, "first", app_tree(&mut noise), Packing::Gzip, false)?;
         let second = self.layer(name, "second", base_tree(&mut noise), Packing::Gzip, false)?;
         let wrong = format!("sha256:{}", sha256_hex(b"not the layer").trim_start_matches("sha256:"));
-        let manifest = self.image(
-            &layout,
-            &[first, second],
-            ("linux", "amd64", None),
-            history(2),
-            Some((0, wrong)),
-        )?;
+        let manifest =
+            self.image(&layout, &[first, second], ("linux", "amd64", None), history(2), Some((0, wrong)))?;
         layout.tag("v1", &manifest)?;
         self.skopeo_push(&layout, "v1", name, "v1", None)?;
         self.copy_to_private(name, "v1")?;
-        self.describe(name, "config rootfs.diff_ids[0] names the wrong value", "v1", vec![], broken(0, "diff_id"))
+        self.describe(
+            name,
+            "config rootfs.diff_ids[0] names the wrong value",
+            "v1",
+            vec![],
+            broken(0, "diff_id"),
+        )
     }
 
     fn broken_size(&self) -> Result<Fixture> {
@@ -380,7 +412,13 @@ impl Builder {
             }
             self.put_manifest(&repo, "v1", OCI_MANIFEST, &lying, &[], "")?;
         }
-        self.describe(name, "manifest claims layer 1 is 1000 bytes longer than it is", "v1", vec![], broken(1, "size"))
+        self.describe(
+            name,
+            "manifest claims layer 1 is 1000 bytes longer than it is",
+            "v1",
+            vec![],
+            broken(1, "size"),
+        )
     }
 
     /// The benchmark image (built only on demand): one gzip layer of at least `size_mib` MiB of
@@ -395,11 +433,16 @@ impl Builder {
             collect_files(Path::new(root), &mut files, &mut total, budget)?;
         }
         if total < budget {
-            return Err(rig_err!("only {total} bytes of files under /usr; cannot build a {size_mib} MiB layer"));
+            return Err(rig_err!(
+                "only {total} bytes of files under /usr; cannot build a {size_mib} MiB layer"
+            ));
         }
         let dir = self.build.join(name);
         let list = dir.join("files.txt");
-        fs::write(&list, files.iter().map(|f| f.trim_start_matches('/').to_owned() + "\n").collect::<String>())?;
+        fs::write(
+            &list,
+            files.iter().map(|f| f.trim_start_matches('/').to_owned() + "\n").collect::<String>(),
+        )?;
         let tar = dir.join("layer.tar");
         cmd::run(
             Command::new("tar")
@@ -421,7 +464,13 @@ impl Builder {
         let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
         layout.tag("v1", &manifest)?;
         self.skopeo_push(&layout, "v1", name, "v1", None)?;
-        self.describe(name, &format!("benchmark image: one gzip layer of {size_mib} MiB of real files"), "v1", vec![], ok())
+        self.describe(
+            name,
+            &format!("benchmark image: one gzip layer of {size_mib} MiB of real files"),
+            "v1",
+            vec![],
+            ok(),
+        )
     }
 
     fn layout(&self, name: &str) -> Result<Layout> {
@@ -429,7 +478,14 @@ impl Builder {
     }
 
     /// Materializes `tree`, tars it (GNU or PAX format), packs it and stores it in the layout.
-    fn layer(&self, fixture: &str, name: &str, tree: Vec<Entry>, packing: Packing, gnu: bool) -> Result<Layer> {
+    fn layer(
+        &self,
+        fixture: &str,
+        name: &str,
+        tree: Vec<Entry>,
+        packing: Packing,
+        gnu: bool,
+    ) -> Result<Layer> {
         let dir = self.build.join(fixture).join("trees").join(name);
         if dir.exists() {
             fs::remove_dir_all(&dir)?;
@@ -556,7 +612,14 @@ impl Builder {
         layout.add_json(OCI_MANIFEST, &manifest)
     }
 
-    fn skopeo_push(&self, layout: &Layout, tag: &str, name: &str, dest_tag: &str, format: Option<&str>) -> Result<()> {
+    fn skopeo_push(
+        &self,
+        layout: &Layout,
+        tag: &str,
+        name: &str,
+        dest_tag: &str,
+        format: Option<&str>,
+    ) -> Result<()> {
         let mut c = Command::new("skopeo");
         c.args(["--insecure-policy", "copy", "--all", "--quiet", "--dest-tls-verify=false"]);
         if let Some(f) = format {
@@ -591,10 +654,21 @@ impl Builder {
     }
 
     /// PUTs manifest bytes with curl, first mounting `blobs` from `from` into `repo`.
-    fn put_manifest(&self, repo: &str, tag: &str, media_type: &str, bytes: &[u8], blobs: &[String], from: &str) -> Result<()> {
+    fn put_manifest(
+        &self,
+        repo: &str,
+        tag: &str,
+        media_type: &str,
+        bytes: &[u8],
+        blobs: &[String],
+        from: &str,
+    ) -> Result<()> {
         for digest in blobs {
             let url = format!("http://{}/v2/{repo}/blobs/uploads/?mount={digest}&from={from}", self.host);
-            let code = cmd::pipeline(&format!("curl -s -o /dev/null -w '%{{http_code}}' -X POST {}", sh_quote(&url)))?;
+            let code = cmd::pipeline(&format!(
+                "curl -s -o /dev/null -w '%{{http_code}}' -X POST {}",
+                sh_quote(&url)
+            ))?;
             if code != "201" {
                 return Err(rig_err!("mounting {digest} from {from} into {repo} answered {code}"));
             }
@@ -645,7 +719,14 @@ impl Builder {
     }
 
     /// Ground truth for `public/<name>:<tag>`, from what the registry serves, via independent tools.
-    fn describe(&self, name: &str, description: &str, tag: &str, tags: Vec<String>, expect: Expectation) -> Result<Fixture> {
+    fn describe(
+        &self,
+        name: &str,
+        description: &str,
+        tag: &str,
+        tags: Vec<String>,
+        expect: Expectation,
+    ) -> Result<Fixture> {
         let repo = format!("public/{name}");
         let dir = self.build.join(name).join("truth");
         fs::create_dir_all(&dir)?;
@@ -693,7 +774,14 @@ impl Builder {
         Ok((truth, json))
     }
 
-    fn image_truth(&self, repo: &str, platform: String, manifest: BlobTruth, json: &Value, dir: &Path) -> Result<ImageTruth> {
+    fn image_truth(
+        &self,
+        repo: &str,
+        platform: String,
+        manifest: BlobTruth,
+        json: &Value,
+        dir: &Path,
+    ) -> Result<ImageTruth> {
         let config_digest = json_str(&json["config"]["digest"])?;
         let config_file = dir.join(format!("config-{}", config_digest.trim_start_matches("sha256:")));
         self.fetch_blob(repo, &config_digest, &config_file)?;
@@ -900,6 +988,9 @@ fn whiteout_tree(noise: &mut Noise) -> Vec<Entry> {
         Entry::File("var/cache/.wh..wh..opq".into(), Vec::new()),
         Entry::File("var/cache/new".into(), noise.text(500)),
         Entry::File(format!("{long_dir}/a-file-with-a-rather-long-name-as-well.txt"), noise.text(3_000)),
-        Entry::Symlink("srv/latest", "very/deep/directory/structure/that/goes/on/and/on/beyond/the/hundred/byte/limit/of/ustar/a-file-with-a-rather-long-name-as-well.txt"),
+        Entry::Symlink(
+            "srv/latest",
+            "very/deep/directory/structure/that/goes/on/and/on/beyond/the/hundred/byte/limit/of/ustar/a-file-with-a-rather-long-name-as-well.txt",
+        ),
     ]
 }

@@ -177,8 +177,8 @@ pub struct Expectation {
 impl RigInfo {
     /// Reads a `rig.json`.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| rig_err!("cannot read {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| rig_err!("cannot read {}: {e}", path.display()))?;
         Ok(serde_json::from_str(&text)?)
     }
 
@@ -216,9 +216,6 @@ impl RigInfo {
 
     /// The user called `name`.
     pub fn user(&self, name: &str) -> Result<&User> {
-        self.users
-            .iter()
-            .find(|u| u.username == name)
-            .ok_or_else(|| rig_err!("the rig has no user {name:?}"))
+        self.users.iter().find(|u| u.username == name).ok_or_else(|| rig_err!("the rig has no user {name:?}"))
     }
 }

@@ -166,8 +166,7 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         .arg(conf.join("nginx.conf"))
         .args(["-g", "daemon off;"]);
     services.spawn(paths, "nginx", nginx, options.detach)?;
-    let pids: Vec<String> =
-        services.children.iter().map(|(name, c)| format!("{} {name}", c.id())).collect();
+    let pids: Vec<String> = services.children.iter().map(|(name, c)| format!("{} {name}", c.id())).collect();
     fs::write(paths.pids_file(), pids.join("\n") + "\n")?;
 
     let ports = vec![
@@ -316,7 +315,11 @@ storage:
 /// A P-256 key (PKCS#8 for the token server) and a self-signed certificate for the registry.
 fn write_keys(conf: &Path) -> Result<()> {
     let key = conf.join("token-key.pem");
-    cmd::run(Command::new("openssl").args(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out"]).arg(&key))?;
+    cmd::run(
+        Command::new("openssl")
+            .args(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out"])
+            .arg(&key),
+    )?;
     cmd::run(
         Command::new("openssl")
             .args(["pkcs8", "-topk8", "-nocrypt", "-in"])

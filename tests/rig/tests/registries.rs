@@ -33,8 +33,7 @@ fn rig() -> RigInfo {
 }
 
 fn request(method: &str, url: &str, headers: &[(&str, String)]) -> Answer {
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         builder = builder.header(*name, value);
@@ -62,7 +61,8 @@ fn basic(user: &str, password: &str) -> String {
 /// `name="value"` parameters of a challenge (the rig's values hold no escapes).
 fn param(challenge: &str, name: &str) -> String {
     let key = format!("{name}=\"");
-    let start = challenge.find(&key).map(|i| i + key.len()).unwrap_or_else(|| panic!("no {name} in {challenge}"));
+    let start =
+        challenge.find(&key).map(|i| i + key.len()).unwrap_or_else(|| panic!("no {name} in {challenge}"));
     let end = challenge[start..].find('"').map(|i| start + i).unwrap_or(challenge.len());
     challenge[start..end].to_owned()
 }
@@ -115,7 +115,10 @@ fn token_registry_challenges_and_its_realm_issues_scoped_tokens() {
         format!("Bearer {}", json["token"].as_str().unwrap_or_default())
     };
     let pull = |repo: &str, auth: String| {
-        get(&manifest_url(&rig.token, repo, &fixture.tag), &[("Accept", ACCEPT.into()), ("Authorization", auth)])
+        get(
+            &manifest_url(&rig.token, repo, &fixture.tag),
+            &[("Accept", ACCEPT.into()), ("Authorization", auth)],
+        )
     };
 
     // Anonymous tokens pull public repositories...
@@ -132,7 +135,8 @@ fn token_registry_challenges_and_its_realm_issues_scoped_tokens() {
 
     // A user's token pulls private repositories.
     let alice = rig.user("alice").unwrap_or_else(|e| panic!("{e}"));
-    let granted = bearer(&token(&rig, &format!("repository:{private}:pull"), Some((&alice.username, &alice.password))));
+    let granted =
+        bearer(&token(&rig, &format!("repository:{private}:pull"), Some((&alice.username, &alice.password))));
     let res = pull(private, granted);
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.header("Docker-Content-Digest"), Some(fixture.manifest.digest.clone()));
@@ -176,7 +180,8 @@ fn basic_registry_challenges_and_accepts_only_the_right_password() {
     let alice = rig.user("alice").unwrap_or_else(|e| panic!("{e}"));
     let fixture = docker_v2(&rig);
     let url = manifest_url(&rig.basic, &fixture.repositories[1], &fixture.tag);
-    let ok = get(&url, &[("Accept", ACCEPT.into()), ("Authorization", basic(&alice.username, &alice.password))]);
+    let ok =
+        get(&url, &[("Accept", ACCEPT.into()), ("Authorization", basic(&alice.username, &alice.password))]);
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.header("Docker-Content-Digest"), Some(fixture.manifest.digest.clone()));
     let wrong = get(&url, &[("Accept", ACCEPT.into()), ("Authorization", basic(&alice.username, "nope"))]);

@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn basic_value_matches_rfc7617() -> Result<(), CredentialsError> {
         // RFC 7617 section 2's example, and its UTF-8 example from section 2.1.
-        assert_eq!(Password::new("Aladdin", "open sesame")?.authorization_value(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            Password::new("Aladdin", "open sesame")?.authorization_value(),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
         assert_eq!(Password::new("test", "123\u{a3}")?.authorization_value(), "Basic dGVzdDoxMjPCow==");
         // A colon in the password is fine: the first colon separates.
         assert_eq!(Password::new("u", "a:b")?.authorization_value(), "Basic dTphOmI=");
@@ -152,10 +155,16 @@ mod tests {
     fn rejects_unusable_credentials() {
         assert_eq!(Password::new("", "p"), Err(CredentialsError::EmptyUsername));
         assert_eq!(Password::new("a:b", "p"), Err(CredentialsError::ColonInUsername));
-        assert_eq!(Password::new("a", "p\r\nX-Evil: 1"), Err(CredentialsError::ControlCharacter { field: "password" }));
+        assert_eq!(
+            Password::new("a", "p\r\nX-Evil: 1"),
+            Err(CredentialsError::ControlCharacter { field: "password" })
+        );
         assert_eq!(Password::new("a\n", "p"), Err(CredentialsError::ControlCharacter { field: "username" }));
         let long = "p".repeat(MAX_CREDENTIAL_LEN + 1);
-        assert!(matches!(Password::new("a", &long), Err(CredentialsError::TooLong { field: "password", .. })));
+        assert!(matches!(
+            Password::new("a", &long),
+            Err(CredentialsError::TooLong { field: "password", .. })
+        ));
     }
 
     #[test]

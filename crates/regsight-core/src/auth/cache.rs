@@ -115,8 +115,16 @@ mod tests {
     #[test]
     fn scope_order_does_not_matter_but_everything_else_does() {
         let mut cache = TokenCache::default();
-        cache.insert(key("https://a/t", "repository:x:pull repository:y:pull"), token("t1"), UnixMillis(100), UnixMillis(0));
-        assert_eq!(got(&mut cache, &key("https://a/t", "repository:y:pull repository:x:pull"), 0).as_deref(), Some("t1"));
+        cache.insert(
+            key("https://a/t", "repository:x:pull repository:y:pull"),
+            token("t1"),
+            UnixMillis(100),
+            UnixMillis(0),
+        );
+        assert_eq!(
+            got(&mut cache, &key("https://a/t", "repository:y:pull repository:x:pull"), 0).as_deref(),
+            Some("t1")
+        );
         assert_eq!(got(&mut cache, &key("https://a/t", "repository:x:pull"), 0), None);
         assert_eq!(got(&mut cache, &key("https://b/t", "repository:x:pull repository:y:pull"), 0), None);
         let mut other_service = key("https://a/t", "repository:x:pull repository:y:pull");
@@ -150,7 +158,8 @@ mod tests {
     #[test]
     fn bounded_evicting_expired_then_soonest() {
         let mut cache = TokenCache::new(3);
-        let keys: Vec<CacheKey> = (0..5).map(|i| key("https://a/t", &format!("repository:r{i}:pull"))).collect();
+        let keys: Vec<CacheKey> =
+            (0..5).map(|i| key("https://a/t", &format!("repository:r{i}:pull"))).collect();
         cache.insert(keys[0].clone(), token("t0"), UnixMillis(50), UnixMillis(0));
         cache.insert(keys[1].clone(), token("t1"), UnixMillis(300), UnixMillis(0));
         cache.insert(keys[2].clone(), token("t2"), UnixMillis(200), UnixMillis(0));
@@ -165,7 +174,12 @@ mod tests {
         assert!(got(&mut cache, &keys[1], 60).is_some());
         assert!(got(&mut cache, &keys[4], 60).is_some());
         for i in 0..100 {
-            cache.insert(key("https://a/t", &format!("repository:z{i}:pull")), token("t"), UnixMillis(1_000), UnixMillis(60));
+            cache.insert(
+                key("https://a/t", &format!("repository:z{i}:pull")),
+                token("t"),
+                UnixMillis(1_000),
+                UnixMillis(60),
+            );
         }
         assert_eq!(cache.len(), 3);
     }

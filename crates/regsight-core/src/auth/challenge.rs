@@ -209,7 +209,10 @@ impl Parser<'_> {
                 return Err(ChallengeError::DuplicateParam { scheme: challenge.scheme.clone(), name });
             }
             if challenge.params.len() == MAX_PARAMS {
-                return Err(ChallengeError::TooMany { what: "parameters in one challenge", limit: MAX_PARAMS });
+                return Err(ChallengeError::TooMany {
+                    what: "parameters in one challenge",
+                    limit: MAX_PARAMS,
+                });
             }
             challenge.params.push((name, value));
 
@@ -238,7 +241,8 @@ impl Parser<'_> {
                 Some(b'"') => {
                     self.pos += 1;
                     // Only ASCII bytes were removed, so the rest is still UTF-8.
-                    return String::from_utf8(value).map_err(|_| ChallengeError::UnterminatedQuote { position: open });
+                    return String::from_utf8(value)
+                        .map_err(|_| ChallengeError::UnterminatedQuote { position: open });
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -324,7 +328,8 @@ impl BearerChallenge {
         let realm = challenge.param("realm").ok_or(ChallengeError::MissingRealm)?;
         let realm = HttpUrl::parse(realm)
             .map_err(|source| ChallengeError::BadRealm { realm: crate::auth::shorten(realm), source })?;
-        let scope = ScopeSet::parse(challenge.param("scope").unwrap_or_default()).map_err(ChallengeError::BadScope)?;
+        let scope = ScopeSet::parse(challenge.param("scope").unwrap_or_default())
+            .map_err(ChallengeError::BadScope)?;
         let error = challenge.param("error").map(|e| match e {
             "invalid_request" => BearerError::InvalidRequest,
             "invalid_token" => BearerError::InvalidToken,
@@ -486,10 +491,16 @@ mod tests {
             ("Basic", vec![challenge("Basic", &[])]),
             (r#"Basic realm="x""#, vec![challenge("Basic", &[("realm", "x")])]),
             (r#"bAsIc REALM = "x" "#, vec![challenge("bAsIc", &[("realm", "x")])]),
-            ("Bearer realm=tok,service=svc", vec![challenge("Bearer", &[("realm", "tok"), ("service", "svc")])]),
+            (
+                "Bearer realm=tok,service=svc",
+                vec![challenge("Bearer", &[("realm", "tok"), ("service", "svc")])],
+            ),
             (
                 r#"Bearer realm="a", service="b", Basic realm="c""#,
-                vec![challenge("Bearer", &[("realm", "a"), ("service", "b")]), challenge("Basic", &[("realm", "c")])],
+                vec![
+                    challenge("Bearer", &[("realm", "a"), ("service", "b")]),
+                    challenge("Basic", &[("realm", "c")]),
+                ],
             ),
             // What Headers.get() makes of two header lines.
             (
@@ -501,13 +512,22 @@ mod tests {
             ),
             (
                 r#"Digest realm="d", nonce="n", qop="auth,auth-int", Basic"#,
-                vec![challenge("Digest", &[("realm", "d"), ("nonce", "n"), ("qop", "auth,auth-int")]), challenge("Basic", &[])],
+                vec![
+                    challenge("Digest", &[("realm", "d"), ("nonce", "n"), ("qop", "auth,auth-int")]),
+                    challenge("Basic", &[]),
+                ],
             ),
             (r#"A, B, C x=1"#, vec![challenge("A", &[]), challenge("B", &[]), challenge("C", &[("x", "1")])]),
             (r#" , ,Basic realm="x" ,, , "#, vec![challenge("Basic", &[("realm", "x")])]),
-            (r#"Basic realm="x",,, charset="UTF-8""#, vec![challenge("Basic", &[("realm", "x"), ("charset", "UTF-8")])]),
+            (
+                r#"Basic realm="x",,, charset="UTF-8""#,
+                vec![challenge("Basic", &[("realm", "x"), ("charset", "UTF-8")])],
+            ),
             (r#"Bearer realm="a\"b\\c\d""#, vec![challenge("Bearer", &[("realm", r#"a"b\cd"#)])]),
-            (r#"Bearer error_description="caf\é ok""#, vec![challenge("Bearer", &[("error_description", "café ok")])]),
+            (
+                r#"Bearer error_description="caf\é ok""#,
+                vec![challenge("Bearer", &[("error_description", "café ok")])],
+            ),
             (r#"Bearer realm="""#, vec![challenge("Bearer", &[("realm", "")])]),
             ("Bearer\trealm=x", vec![challenge("Bearer", &[("realm", "x")])]),
         ];
@@ -575,7 +595,10 @@ mod tests {
             Err(ChallengeError::TooLong { len: long.len(), limit: MAX_HEADER_LEN })
         );
         let many = vec!["A"; MAX_CHALLENGES + 1].join(", ");
-        assert!(matches!(parse_challenges(&many), Err(ChallengeError::TooMany { limit: MAX_CHALLENGES, .. })));
+        assert!(matches!(
+            parse_challenges(&many),
+            Err(ChallengeError::TooMany { limit: MAX_CHALLENGES, .. })
+        ));
         let params: Vec<String> = (0..=MAX_PARAMS).map(|i| format!("p{i}=v")).collect();
         let header = format!("Bearer {}", params.join(","));
         assert!(matches!(parse_challenges(&header), Err(ChallengeError::TooMany { limit: MAX_PARAMS, .. })));
@@ -600,10 +623,16 @@ mod tests {
         assert_eq!(b.error, Some(BearerError::InsufficientScope));
         assert_eq!(b.error_description.as_deref(), Some("nope"));
         assert_eq!(b.scope.len(), 2);
-        assert_eq!(read(r#"Bearer error="invalid_token",realm="http://a""#).map(|b| b.error), Ok(Some(BearerError::InvalidToken)));
+        assert_eq!(
+            read(r#"Bearer error="invalid_token",realm="http://a""#).map(|b| b.error),
+            Ok(Some(BearerError::InvalidToken))
+        );
         assert_eq!(read(r#"Bearer service="s""#), Err(ChallengeError::MissingRealm));
         assert!(matches!(read(r#"Basic realm="https://a""#), Err(ChallengeError::WrongScheme { .. })));
-        assert!(matches!(read(r#"Bearer realm="https://a",scope="nonsense""#), Err(ChallengeError::BadScope(_))));
+        assert!(matches!(
+            read(r#"Bearer realm="https://a",scope="nonsense""#),
+            Err(ChallengeError::BadScope(_))
+        ));
         let hostile = [
             "javascript:alert(1)",
             "file:///etc/passwd",
@@ -623,7 +652,10 @@ mod tests {
     #[test]
     fn basic_typed_access() {
         let c = parse(r#"Basic realm="Registry Realm", charset="UTF-8""#);
-        assert_eq!(BasicChallenge::from_challenge(&c[0]), Ok(BasicChallenge { realm: Some("Registry Realm".to_owned()) }));
+        assert_eq!(
+            BasicChallenge::from_challenge(&c[0]),
+            Ok(BasicChallenge { realm: Some("Registry Realm".to_owned()) })
+        );
         let c = parse("basic");
         assert_eq!(BasicChallenge::from_challenge(&c[0]), Ok(BasicChallenge { realm: None }));
     }

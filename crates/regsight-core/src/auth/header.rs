@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn binds_to_its_origin_and_hides_the_secret() -> Result<(), crate::url::UrlError> {
-        let header = AuthHeader::new(HttpUrl::parse("https://r.example/v2/a/manifests/1")?, "Bearer s3cret".to_owned());
+        let header = AuthHeader::new(
+            HttpUrl::parse("https://r.example/v2/a/manifests/1")?,
+            "Bearer s3cret".to_owned(),
+        );
         assert!(header.may_send_to("https://R.example:443/v2/a/blobs/sha256:00"));
         assert!(!header.may_send_to("https://cdn.example/blob"));
         assert!(!header.may_send_to("http://r.example/v2/"));

@@ -21,7 +21,9 @@ pub mod token;
 pub use crate::url::{HttpUrl, Origin, UrlError};
 pub use basic::{CredentialsError, Password};
 pub use cache::{CacheKey, TokenCache};
-pub use challenge::{BasicChallenge, BearerChallenge, BearerError, Challenge, ChallengeError, parse_challenges};
+pub use challenge::{
+    BasicChallenge, BearerChallenge, BearerError, Challenge, ChallengeError, parse_challenges,
+};
 pub use header::AuthHeader;
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use session::{Action, Attempt, AuthError, Credentials, Session, TokenRequest, UnauthorizedReason};

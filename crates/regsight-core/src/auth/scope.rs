@@ -38,7 +38,8 @@ impl Scope {
         if !type_ok {
             return Err(ScopeError::BadType { scope: shorten(&text()) });
         }
-        let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\'));
+        let name_ok =
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\'));
         if !name_ok {
             return Err(ScopeError::BadName { scope: shorten(&text()) });
         }
@@ -157,9 +158,10 @@ impl ScopeSet {
 
     /// Whether every action on every resource of `other` is also in `self`.
     pub fn covers(&self, other: &Self) -> bool {
-        other.resources.iter().all(|(key, wanted)| {
-            self.resources.get(key).is_some_and(|held| wanted.is_subset(held))
-        })
+        other
+            .resources
+            .iter()
+            .all(|(key, wanted)| self.resources.get(key).is_some_and(|held| wanted.is_subset(held)))
     }
 
     /// Whether the set is empty.

@@ -185,8 +185,10 @@ pub struct Session {
 impl Session {
     /// A session for the registry at `registry_url` (any URL on its origin, e.g. `https://host:5000`).
     pub fn new(registry_url: &str, credentials: Credentials) -> Result<Self, AuthError> {
-        let registry = HttpUrl::parse(registry_url)
-            .map_err(|source| AuthError::BadRegistryUrl { url: truncate(registry_url, MAX_DETAIL_CHARS), source })?;
+        let registry = HttpUrl::parse(registry_url).map_err(|source| AuthError::BadRegistryUrl {
+            url: truncate(registry_url, MAX_DETAIL_CHARS),
+            source,
+        })?;
         Ok(Self { registry, credentials, known: Known::Nothing, cache: TokenCache::default() })
     }
 
@@ -208,7 +210,12 @@ impl Session {
     }
 
     /// Begins a registry request to `url` needing `scopes`; refuses URLs on another origin.
-    pub fn start(&mut self, url: &str, scopes: ScopeSet, now: UnixMillis) -> Result<(Attempt, Action), AuthError> {
+    pub fn start(
+        &mut self,
+        url: &str,
+        scopes: ScopeSet,
+        now: UnixMillis,
+    ) -> Result<(Attempt, Action), AuthError> {
         let url = HttpUrl::parse(url)
             .map_err(|source| AuthError::BadRequestUrl { url: truncate(url, MAX_DETAIL_CHARS), source })?;
         if url.origin() != self.registry.origin() {
@@ -220,12 +227,18 @@ impl Session {
         let mut attempt =
             Attempt { url, scopes, state: State::Finished, sent: Sent::Nothing, sends: 0, token_fetches: 0 };
         let action = match (&self.credentials, &self.known) {
-            (Credentials::Token(token), _) => attempt.send(Sent::PreIssued, Some(token.authorization_value())),
+            (Credentials::Token(token), _) => {
+                attempt.send(Sent::PreIssued, Some(token.authorization_value()))
+            }
             (Credentials::Password(password), Known::Basic) => {
                 attempt.send(Sent::Basic, Some(password.authorization_value()))
             }
             (_, Known::Bearer { realm, service }) => {
-                let key = CacheKey { realm: realm.clone(), service: service.clone(), scopes: attempt.scopes.clone() };
+                let key = CacheKey {
+                    realm: realm.clone(),
+                    service: service.clone(),
+                    scopes: attempt.scopes.clone(),
+                };
                 match self.cache.get(&key, now) {
                     Some(token) => {
                         let value = token.authorization_value();
@@ -265,7 +278,9 @@ impl Session {
                     return self.on_basic(attempt);
                 }
                 let schemes: Vec<&str> = challenges.iter().map(|c| c.scheme()).collect();
-                Err(AuthError::UnsupportedChallenge { schemes: truncate(&schemes.join(", "), MAX_DETAIL_CHARS) })
+                Err(AuthError::UnsupportedChallenge {
+                    schemes: truncate(&schemes.join(", "), MAX_DETAIL_CHARS),
+                })
             }
             (403, Some(header)) => {
                 // Only an insufficient_scope Bearer challenge is ours; other 403s carry a DENIED body.
@@ -274,7 +289,9 @@ impl Session {
                     BearerChallenge::from_challenge(bearer).ok()
                 });
                 match bearer {
-                    Some(b) if b.error == Some(BearerError::InsufficientScope) => self.on_bearer(attempt, b, now),
+                    Some(b) if b.error == Some(BearerError::InsufficientScope) => {
+                        self.on_bearer(attempt, b, now)
+                    }
                     _ => Ok(Action::Done),
                 }
             }
@@ -290,9 +307,12 @@ impl Session {
         body: &[u8],
         now: UnixMillis,
     ) -> Result<Action, AuthError> {
-        let State::AwaitingToken { key, requested_at } = std::mem::replace(&mut attempt.state, State::Finished)
+        let State::AwaitingToken { key, requested_at } =
+            std::mem::replace(&mut attempt.state, State::Finished)
         else {
-            return Err(AuthError::CallOrder { expected: "handle_token_response only after Action::FetchToken" });
+            return Err(AuthError::CallOrder {
+                expected: "handle_token_response only after Action::FetchToken",
+            });
         };
         let server = key.realm.origin().to_string();
         let detail = || token::error_message(body);
@@ -317,7 +337,12 @@ impl Session {
     }
 
     /// A Bearer challenge on a 401 (or a 403 with `insufficient_scope`).
-    fn on_bearer(&mut self, attempt: &mut Attempt, challenge: BearerChallenge, now: UnixMillis) -> Result<Action, AuthError> {
+    fn on_bearer(
+        &mut self,
+        attempt: &mut Attempt,
+        challenge: BearerChallenge,
+        now: UnixMillis,
+    ) -> Result<Action, AuthError> {
         if self.registry.origin().is_secure() && !challenge.realm.origin().is_secure() {
             return Err(AuthError::InsecureRealm {
                 realm: challenge.realm.origin().to_string(),
@@ -328,11 +353,14 @@ impl Session {
         let server = self.registry.origin().to_string();
         let detail = challenge.error_description.as_deref().map(|d| truncate(d, MAX_DETAIL_CHARS));
         let insufficient = challenge.error == Some(BearerError::InsufficientScope);
-        let insufficient_error = |detail| AuthError::InsufficientScope { scope: challenge.scope.clone(), detail };
+        let insufficient_error =
+            |detail| AuthError::InsufficientScope { scope: challenge.scope.clone(), detail };
 
         match std::mem::replace(&mut attempt.sent, Sent::Nothing) {
             Sent::PreIssued if insufficient => Err(insufficient_error(detail)),
-            Sent::PreIssued => Err(AuthError::Unauthorized { server, reason: UnauthorizedReason::TokenRejected, detail }),
+            Sent::PreIssued => {
+                Err(AuthError::Unauthorized { server, reason: UnauthorizedReason::TokenRejected, detail })
+            }
             Sent::Token { key, .. } if insufficient => {
                 // Ask again only if we asked for less than the registry names; the realm grants the
                 // intersection of asked and allowed silently, so asking for the same again cannot help.
@@ -345,7 +373,11 @@ impl Session {
             Sent::Token { key, fresh } => {
                 self.cache.invalidate(&key);
                 if fresh {
-                    return Err(AuthError::Unauthorized { server, reason: UnauthorizedReason::FreshTokenRejected, detail });
+                    return Err(AuthError::Unauthorized {
+                        server,
+                        reason: UnauthorizedReason::FreshTokenRejected,
+                        detail,
+                    });
                 }
                 // A cached token the registry no longer takes (expired on its clock, revoked): once more.
                 let scopes = attempt.scopes.union(&challenge.scope)?;
@@ -365,7 +397,9 @@ impl Session {
         let unauthorized = |reason| Err(AuthError::Unauthorized { server, reason, detail: None });
         match (&self.credentials, std::mem::replace(&mut attempt.sent, Sent::Nothing)) {
             (Credentials::Password(_), Sent::Basic) => unauthorized(UnauthorizedReason::WrongPassword),
-            (Credentials::Password(password), _) => attempt.send(Sent::Basic, Some(password.authorization_value())),
+            (Credentials::Password(password), _) => {
+                attempt.send(Sent::Basic, Some(password.authorization_value()))
+            }
             (Credentials::Anonymous, _) => unauthorized(UnauthorizedReason::NeedsCredentials),
             (Credentials::Token(_), _) => unauthorized(UnauthorizedReason::BasicWantsPassword),
         }
@@ -376,7 +410,12 @@ impl Session {
     }
 
     /// Builds the token request for `key` and waits for its answer.
-    fn fetch_token(&self, attempt: &mut Attempt, key: CacheKey, now: UnixMillis) -> Result<Action, AuthError> {
+    fn fetch_token(
+        &self,
+        attempt: &mut Attempt,
+        key: CacheKey,
+        now: UnixMillis,
+    ) -> Result<Action, AuthError> {
         if attempt.token_fetches >= MAX_TOKEN_FETCHES {
             return Err(AuthError::TooManyRounds { what: "token requests", limit: MAX_TOKEN_FETCHES });
         }
@@ -385,7 +424,12 @@ impl Session {
             Credentials::Password(password) => Some(password),
             Credentials::Anonymous | Credentials::Token(_) => None,
         };
-        let url = token::token_request_url(&key.realm, key.service.as_deref(), &key.scopes, password.map(Password::username));
+        let url = token::token_request_url(
+            &key.realm,
+            key.service.as_deref(),
+            &key.scopes,
+            password.map(Password::username),
+        );
         let url = HttpUrl::parse(&url)
             .map_err(|source| AuthError::TokenRequestUrl { url: truncate(&url, MAX_DETAIL_CHARS), source })?;
         // Appending a query keeps the realm's origin, so the password goes to the realm and nowhere else.

@@ -72,7 +72,12 @@ impl fmt::Debug for BearerToken {
 }
 
 /// The token request's URL: the realm with `service`, one `scope` per scope and `account` appended.
-pub fn token_request_url(realm: &HttpUrl, service: Option<&str>, scopes: &ScopeSet, account: Option<&str>) -> String {
+pub fn token_request_url(
+    realm: &HttpUrl,
+    service: Option<&str>,
+    scopes: &ScopeSet,
+    account: Option<&str>,
+) -> String {
     let mut url = realm.as_str().to_owned();
     if let Some(service) = service {
         append_query_param(&mut url, "service", service);
@@ -126,7 +131,8 @@ impl TokenResponse {
             (None, None) => 0,
         });
         let issued_at = raw.issued_at.as_deref().map(UnixMillis::parse_rfc3339).transpose()?;
-        let refresh_token = raw.refresh_token.filter(|t| !t.is_empty()).map(|t| BearerToken::new(&t)).transpose()?;
+        let refresh_token =
+            raw.refresh_token.filter(|t| !t.is_empty()).map(|t| BearerToken::new(&t)).transpose()?;
         Ok(Self { token, expires_in, issued_at, refresh_token })
     }
 
@@ -227,7 +233,12 @@ mod tests {
     #[test]
     fn request_url_has_one_scope_parameter_per_scope() -> Result<(), crate::auth::scope::ScopeError> {
         let scopes = ScopeSet::parse("repository:127.0.0.1:5000/a/b:pull,push registry:catalog:*")?;
-        let url = token_request_url(&realm("https://auth.example/token"), Some("my registry"), &scopes, Some("al ice@x"));
+        let url = token_request_url(
+            &realm("https://auth.example/token"),
+            Some("my registry"),
+            &scopes,
+            Some("al ice@x"),
+        );
         assert_eq!(
             url,
             "https://auth.example/token?service=my%20registry\
@@ -248,7 +259,9 @@ mod tests {
 
     #[test]
     fn prefers_access_token_and_clamps_lifetime() -> Result<(), TokenError> {
-        let r = parse(r#"{"token":"t1","access_token":"t2","expires_in":300,"issued_at":"2024-01-01T00:00:00Z"}"#)?;
+        let r = parse(
+            r#"{"token":"t1","access_token":"t2","expires_in":300,"issued_at":"2024-01-01T00:00:00Z"}"#,
+        )?;
         assert_eq!(r.token.as_str(), "t2");
         assert_eq!(r.lifetime_secs(), 300);
         assert_eq!(r.issued_at, Some(UnixMillis(1_704_067_200_000)));
@@ -312,9 +325,18 @@ mod tests {
 
     #[test]
     fn error_messages_from_realm_bodies() {
-        assert_eq!(error_message(br#"{"details":"incorrect username or password"}"#).as_deref(), Some("incorrect username or password"));
-        assert_eq!(error_message(br#"{"errors":[{"code":"UNAUTHORIZED","message":"bad creds"}]}"#).as_deref(), Some("bad creds"));
-        assert_eq!(error_message(br#"{"error":"invalid_grant","error_description":"nope"}"#).as_deref(), Some("nope"));
+        assert_eq!(
+            error_message(br#"{"details":"incorrect username or password"}"#).as_deref(),
+            Some("incorrect username or password")
+        );
+        assert_eq!(
+            error_message(br#"{"errors":[{"code":"UNAUTHORIZED","message":"bad creds"}]}"#).as_deref(),
+            Some("bad creds")
+        );
+        assert_eq!(
+            error_message(br#"{"error":"invalid_grant","error_description":"nope"}"#).as_deref(),
+            Some("nope")
+        );
         assert_eq!(error_message(b"<html>401</html>"), None);
         assert_eq!(error_message(br#"{"details":""}"#), None);
         let long = format!(r#"{{"details":"{}"}}"#, "x".repeat(500));

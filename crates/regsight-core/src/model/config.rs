@@ -31,11 +31,7 @@ pub struct ImageConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// OS version (Windows).
-    #[serde(
-        rename = "os.version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Required OS features (Windows).
     #[serde(
@@ -57,11 +53,7 @@ pub struct ImageConfig {
     /// The layers' uncompressed digests.
     pub rootfs: RootFs,
     /// Build steps, oldest first, including steps that made no layer.
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
 }
 
@@ -73,11 +65,7 @@ pub struct RunConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub user: String,
     /// Ports to expose (`80/tcp`).
-    #[serde(
-        default,
-        deserialize_with = "map_keys",
-        serialize_with = "as_empty_objects"
-    )]
+    #[serde(default, deserialize_with = "map_keys", serialize_with = "as_empty_objects")]
     pub exposed_ports: BTreeSet<String>,
     /// Environment, `NAME=value` each.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -89,11 +77,7 @@ pub struct RunConfig {
     #[serde(default)]
     pub cmd: Option<Vec<String>>,
     /// Volume mount points.
-    #[serde(
-        default,
-        deserialize_with = "map_keys",
-        serialize_with = "as_empty_objects"
-    )]
+    #[serde(default, deserialize_with = "map_keys", serialize_with = "as_empty_objects")]
     pub volumes: BTreeSet<String>,
     /// Working directory; empty means `/`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -147,9 +131,7 @@ pub struct HistoryStep<'a> {
 
 /// History and layers disagree in number, so they cannot be paired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "image config history has {layer_steps} steps that made a layer, but the image has {layers} layers"
-)]
+#[error("image config history has {layer_steps} steps that made a layer, but the image has {layers} layers")]
 pub struct HistoryMismatch {
     /// History entries without `empty_layer`.
     pub layer_steps: usize,
@@ -207,17 +189,10 @@ impl ImageConfig {
     /// The history entry that made each of `layer_count` layers, in layer order; an error when
     /// the number of layer-making entries differs from `layer_count`.
     pub fn layer_history(&self, layer_count: usize) -> Result<Vec<&History>, HistoryMismatch> {
-        let made: Vec<&History> = self
-            .history_steps()
-            .into_iter()
-            .filter(|s| s.layer.is_some())
-            .map(|s| s.entry)
-            .collect();
+        let made: Vec<&History> =
+            self.history_steps().into_iter().filter(|s| s.layer.is_some()).map(|s| s.entry).collect();
         if made.len() != layer_count {
-            return Err(HistoryMismatch {
-                layer_steps: made.len(),
-                layers: layer_count,
-            });
+            return Err(HistoryMismatch { layer_steps: made.len(), layers: layer_count });
         }
         Ok(made)
     }
@@ -230,10 +205,7 @@ fn map_keys<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeSet<Strin
 }
 
 /// Writes a set back in Docker's set-as-map form.
-fn as_empty_objects<S: Serializer>(
-    set: &BTreeSet<String>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+fn as_empty_objects<S: Serializer>(set: &BTreeSet<String>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_map(set.iter().map(|key| (key, serde_json::Map::new())))
 }
 
@@ -242,10 +214,7 @@ mod tests {
     use super::*;
 
     fn step(empty_layer: bool) -> History {
-        History {
-            empty_layer,
-            ..History::default()
-        }
+        History { empty_layer, ..History::default() }
     }
 
     #[test]
@@ -257,16 +226,7 @@ mod tests {
         let layers: Vec<_> = config.history_steps().iter().map(|s| s.layer).collect();
         assert_eq!(layers, [Some(0), None, None, Some(1), None]);
         assert_eq!(config.layer_history(2).map(|h| h.len()), Ok(2));
-        assert_eq!(
-            config.layer_history(3),
-            Err(HistoryMismatch {
-                layer_steps: 2,
-                layers: 3
-            })
-        );
-        assert_eq!(
-            ImageConfig::default().layer_history(0).map(|h| h.len()),
-            Ok(0)
-        );
+        assert_eq!(config.layer_history(3), Err(HistoryMismatch { layer_steps: 2, layers: 3 }));
+        assert_eq!(ImageConfig::default().layer_history(0).map(|h| h.len()), Ok(0));
     }
 }

@@ -89,11 +89,7 @@ pub enum DecodeError {
 }
 
 fn describe_path(path: &str) -> String {
-    if path.is_empty() {
-        "the top level".to_owned()
-    } else {
-        format!("`{path}`")
-    }
+    if path.is_empty() { "the top level".to_owned() } else { format!("`{path}`") }
 }
 
 impl DecodeError {
@@ -123,25 +119,15 @@ pub(crate) fn decode<T: DeserializeOwned>(
     document: Document,
 ) -> Result<T, DecodeError> {
     if bytes.len() > limit {
-        return Err(DecodeError::TooLarge {
-            document,
-            limit,
-            actual: bytes.len(),
-        });
+        return Err(DecodeError::TooLarge { document, limit, actual: bytes.len() });
     }
     refuse_top_level_array(bytes, document)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = if err.path().iter().next().is_none() {
-            String::new()
-        } else {
-            err.path().to_string()
-        };
+        let path = if err.path().iter().next().is_none() { String::new() } else { err.path().to_string() };
         classify(document, path, err.inner())
     })?;
-    deserializer
-        .end()
-        .map_err(|err| classify(document, String::new(), &err))?;
+    deserializer.end().map_err(|err| classify(document, String::new(), &err))?;
     Ok(value)
 }
 
@@ -174,24 +160,11 @@ fn classify(document: Document, path: String, err: &serde_json::Error) -> Decode
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
     match err.classify() {
-        serde_json::error::Category::Data => DecodeError::Invalid {
-            document,
-            path,
-            message,
-            line,
-            column,
-        },
-        _ if message.starts_with("recursion limit exceeded") => DecodeError::TooDeep {
-            document,
-            line,
-            column,
-        },
-        _ => DecodeError::Syntax {
-            document,
-            message,
-            line,
-            column,
-        },
+        serde_json::error::Category::Data => DecodeError::Invalid { document, path, message, line, column },
+        _ if message.starts_with("recursion limit exceeded") => {
+            DecodeError::TooDeep { document, line, column }
+        }
+        _ => DecodeError::Syntax { document, message, line, column },
     }
 }
 
@@ -220,44 +193,22 @@ mod tests {
     #[test]
     fn size_is_checked_before_parsing() {
         let err = decode::<Doc>(b"not even json", 4, Document::TagList).expect_err("too large");
-        assert_eq!(
-            err,
-            DecodeError::TooLarge {
-                document: Document::TagList,
-                limit: 4,
-                actual: 13
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "tag list is 13 bytes, over the 4-byte limit"
-        );
+        assert_eq!(err, DecodeError::TooLarge { document: Document::TagList, limit: 4, actual: 13 });
+        assert_eq!(err.to_string(), "tag list is 13 bytes, over the 4-byte limit");
         assert_eq!(err.code(), ErrorCode::LimitExceeded);
     }
 
     #[test]
     fn errors_say_what_and_where() {
         let cases: &[(&[u8], &str)] = &[
-            (
-                b"<html>",
-                "tag list is not valid JSON: expected value (line 1, column 1)",
-            ),
-            (
-                b"",
-                "tag list is not valid JSON: EOF while parsing a value (line 1, column 0)",
-            ),
-            (
-                b"{\"items\":[1]} x",
-                "tag list is not valid JSON: trailing characters (line 1, column 15)",
-            ),
+            (b"<html>", "tag list is not valid JSON: expected value (line 1, column 1)"),
+            (b"", "tag list is not valid JSON: EOF while parsing a value (line 1, column 0)"),
+            (b"{\"items\":[1]} x", "tag list is not valid JSON: trailing characters (line 1, column 15)"),
             (
                 b"{\"items\":[1,-2]}",
                 "invalid tag list at `items[1]`: invalid value: integer `-2`, expected u32 (line 1, column 14)",
             ),
-            (
-                b"{}",
-                "invalid tag list at the top level: missing field `items` (line 1, column 2)",
-            ),
+            (b"{}", "invalid tag list at the top level: missing field `items` (line 1, column 2)"),
             (
                 b"\n  [[1]]",
                 "invalid tag list at the top level: expected a JSON object, found an array (line 2, column 3)",
@@ -279,10 +230,7 @@ mod tests {
         // Built values stop at serde_json's recursion limit.
         let bomb = format!("{{\"any\":{},\"items\":[]}}", deep(10_000));
         let err = decode::<Doc>(bomb.as_bytes(), 1 << 20, Document::ErrorBody).expect_err("bomb");
-        assert!(
-            matches!(err, DecodeError::TooDeep { line: 1, .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, DecodeError::TooDeep { line: 1, .. }), "{err:?}");
         assert_eq!(err.code(), ErrorCode::LimitExceeded);
         // Skipped (unknown) fields are walked without recursion, so they cannot overflow either.
         let skipped = format!("{{\"x\":{},\"items\":[]}}", deep(100_000));

@@ -25,18 +25,10 @@ pub struct Descriptor {
     #[serde(deserialize_with = "non_negative_size")]
     pub size: u64,
     /// Alternative download locations (foreign layers).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
     /// Free-form metadata.
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Platform of the referenced manifest (index entries only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,10 +42,8 @@ impl Descriptor {
     /// True for an attestation (provenance/SBOM) entry of an index: platform `unknown/unknown`
     /// or a [`REFERENCE_TYPE_ANNOTATION`]. These never run and are never selected.
     pub fn is_attestation(&self) -> bool {
-        let unknown_platform = self
-            .platform
-            .as_ref()
-            .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown");
+        let unknown_platform =
+            self.platform.as_ref().is_some_and(|p| p.os == "unknown" && p.architecture == "unknown");
         unknown_platform || self.annotations.contains_key(REFERENCE_TYPE_ANNOTATION)
     }
 }
@@ -81,9 +71,7 @@ fn non_negative_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, 
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-            Err(E::custom(format_args!(
-                "size must be a whole number of bytes, found {v}"
-            )))
+            Err(E::custom(format_args!("size must be a whole number of bytes, found {v}")))
         }
     }
 
@@ -106,16 +94,10 @@ mod tests {
     #[test]
     fn size_bounds() {
         assert_eq!(parse("0").map(|d| d.size), Ok(0));
-        assert_eq!(
-            parse("9223372036854775807").map(|d| d.size),
-            Ok(i64::MAX as u64)
-        );
+        assert_eq!(parse("9223372036854775807").map(|d| d.size), Ok(i64::MAX as u64));
         let cases = [
             ("-1", "size must be >= 0, found -1"),
-            (
-                "9223372036854775808",
-                "size 9223372036854775808 exceeds the int64 range",
-            ),
+            ("9223372036854775808", "size 9223372036854775808 exceeds the int64 range"),
             ("1.5", "size must be a whole number of bytes, found 1.5"),
             ("\"12\"", "expected a size in bytes"),
             ("null", "expected a size in bytes"),

@@ -37,11 +37,7 @@ pub struct ImageManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// Free-form metadata.
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Artifact type when the manifest describes an artifact rather than an image (OCI 1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,11 +59,7 @@ pub struct Index {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
     /// Free-form metadata.
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Artifact type (OCI 1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,18 +87,10 @@ pub struct Schema1Manifest {
     #[serde(default, deserialize_with = "null_as_default")]
     pub fs_layers: Vec<FsLayer>,
     /// Number of `history` entries (their v1 JSON is not kept).
-    #[serde(
-        rename(deserialize = "history"),
-        default,
-        deserialize_with = "count_entries"
-    )]
+    #[serde(rename(deserialize = "history"), default, deserialize_with = "count_entries")]
     pub history_count: usize,
     /// Number of JWS signatures (0 for unsigned).
-    #[serde(
-        rename(deserialize = "signatures"),
-        default,
-        deserialize_with = "count_entries"
-    )]
+    #[serde(rename(deserialize = "signatures"), default, deserialize_with = "count_entries")]
     pub signature_count: usize,
 }
 
@@ -359,16 +343,9 @@ pub fn parse_manifest_with_limit(
     limit: usize,
 ) -> Result<Manifest, ManifestError> {
     let probe: Probe = decode(bytes, limit, Document::Manifest)?;
-    let header = content_type
-        .map(MediaType::parse)
-        .map(manifest_type_or_none)
-        .transpose()?;
+    let header = content_type.map(MediaType::parse).map(manifest_type_or_none).transpose()?;
     let header = header.flatten();
-    let body = probe
-        .media_type
-        .clone()
-        .map(|t| checked_manifest_type(t, TypeSource::Body))
-        .transpose()?;
+    let body = probe.media_type.clone().map(|t| checked_manifest_type(t, TypeSource::Body)).transpose()?;
     if let (Some(header), Some(body)) = (&header, &body) {
         if header != body {
             return Err(ManifestError::ContentTypeMismatch {
@@ -377,9 +354,8 @@ pub fn parse_manifest_with_limit(
             });
         }
     }
-    let declared = body
-        .map(|t| (t, TypeSource::Body))
-        .or_else(|| header.clone().map(|t| (t, TypeSource::ContentType)));
+    let declared =
+        body.map(|t| (t, TypeSource::Body)).or_else(|| header.clone().map(|t| (t, TypeSource::ContentType)));
     let shape = probe.shape()?;
     let kind = match (&declared, shape) {
         (Some((declared, origin)), Some((found, field))) => {
@@ -394,9 +370,7 @@ pub fn parse_manifest_with_limit(
             }
             kind
         }
-        (Some((declared, _)), None) => {
-            ManifestKind::of(declared).ok_or(ManifestError::UnknownKind)?
-        }
+        (Some((declared, _)), None) => ManifestKind::of(declared).ok_or(ManifestError::UnknownKind)?,
         (None, Some((found, _))) => found,
         (None, None) if probe.schema_version == Some(1) => ManifestKind::Schema1,
         (None, None) => return Err(ManifestError::UnknownKind),
@@ -436,16 +410,10 @@ fn manifest_type_or_none(media_type: MediaType) -> Result<Option<MediaType>, Man
 }
 
 /// `media_type` if it names a manifest kind, else an error naming where it came from.
-fn checked_manifest_type(
-    media_type: MediaType,
-    source: TypeSource,
-) -> Result<MediaType, ManifestError> {
+fn checked_manifest_type(media_type: MediaType, source: TypeSource) -> Result<MediaType, ManifestError> {
     match ManifestKind::of(&media_type) {
         Some(_) => Ok(media_type),
-        None => Err(ManifestError::NotAManifestType {
-            origin: source,
-            media_type,
-        }),
+        None => Err(ManifestError::NotAManifestType { origin: source, media_type }),
     }
 }
 
@@ -456,11 +424,9 @@ fn check_schema_version(kind: ManifestKind, found: Option<i64>) -> Result<(), Ma
     };
     match found {
         None => Err(ManifestError::MissingSchemaVersion { expected, kind }),
-        Some(found) if found != i64::from(expected) => Err(ManifestError::WrongSchemaVersion {
-            found,
-            expected,
-            kind,
-        }),
+        Some(found) if found != i64::from(expected) => {
+            Err(ManifestError::WrongSchemaVersion { found, expected, kind })
+        }
         Some(_) => Ok(()),
     }
 }

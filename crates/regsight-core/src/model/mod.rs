@@ -10,8 +10,8 @@ mod registry_error;
 mod tags;
 
 pub use config::{
-    CONFIG_SIZE_LIMIT, History, HistoryMismatch, HistoryStep, ImageConfig, RootFs, RunConfig,
-    parse_config, parse_config_with_limit,
+    CONFIG_SIZE_LIMIT, History, HistoryMismatch, HistoryStep, ImageConfig, RootFs, RunConfig, parse_config,
+    parse_config_with_limit,
 };
 pub(crate) use decode::null_as_default;
 pub use decode::{DecodeError, Document};
@@ -21,7 +21,7 @@ pub use manifest::{
     Schema1Manifest, TypeSource, parse_manifest, parse_manifest_with_limit,
 };
 pub use registry_error::{
-    ERROR_BODY_SIZE_LIMIT, ErrorBody, ErrorSummary, RegistryError, SUMMARY_MAX_CHARS,
-    error_code_for, error_code_for_status, parse_error_body, summarize_error,
+    ERROR_BODY_SIZE_LIMIT, ErrorBody, ErrorSummary, RegistryError, SUMMARY_MAX_CHARS, error_code_for,
+    error_code_for_status, parse_error_body, summarize_error,
 };
 pub use tags::{TAG_LIST_SIZE_LIMIT, TagList, parse_tag_list};

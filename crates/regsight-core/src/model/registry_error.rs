@@ -99,24 +99,12 @@ pub fn summarize_error(status: u16, body: &[u8]) -> ErrorSummary {
             Some(reason) => format!("HTTP {status} {reason}"),
             None => format!("HTTP {status}"),
         };
-        return ErrorSummary {
-            status,
-            code: error_code_for_status(status),
-            message,
-        };
+        return ErrorSummary { status, code: error_code_for_status(status), message };
     };
-    let code = if first.code.trim().is_empty() {
-        error_code_for_status(status)
-    } else {
-        first.error_code()
-    };
+    let code = if first.code.trim().is_empty() { error_code_for_status(status) } else { first.error_code() };
     let parts: Vec<String> = errors.iter().map(describe).collect();
     let message = one_line(&format!("HTTP {status}: {}", parts.join("; ")));
-    ErrorSummary {
-        status,
-        code,
-        message,
-    }
+    ErrorSummary { status, code, message }
 }
 
 /// `message (CODE): detail`, leaving out what is absent.
@@ -252,31 +240,11 @@ mod tests {
                 ErrorCode::Unauthorized,
                 "HTTP 401: Authentication is required",
             ),
-            (
-                502,
-                "<html><body>Bad Gateway</body></html>",
-                ErrorCode::Registry,
-                "HTTP 502 Bad Gateway",
-            ),
-            (
-                429,
-                "",
-                ErrorCode::TooManyRequests,
-                "HTTP 429 Too Many Requests",
-            ),
-            (
-                404,
-                r#"{"errors":[]}"#,
-                ErrorCode::Registry,
-                "HTTP 404 Not Found",
-            ),
+            (502, "<html><body>Bad Gateway</body></html>", ErrorCode::Registry, "HTTP 502 Bad Gateway"),
+            (429, "", ErrorCode::TooManyRequests, "HTTP 429 Too Many Requests"),
+            (404, r#"{"errors":[]}"#, ErrorCode::Registry, "HTTP 404 Not Found"),
             (418, r#"{"errors":null}"#, ErrorCode::Registry, "HTTP 418"),
-            (
-                500,
-                r#"{"errors":[{"code":5}]}"#,
-                ErrorCode::Registry,
-                "HTTP 500 Internal Server Error",
-            ),
+            (500, r#"{"errors":[{"code":5}]}"#, ErrorCode::Registry, "HTTP 500 Internal Server Error"),
         ];
         for (status, body, code, message) in cases {
             let summary = summarize_error(*status, body.as_bytes());
@@ -292,18 +260,12 @@ mod tests {
         let err = parse_error_body(body.as_bytes()).expect_err("too deep");
         assert!(matches!(err, DecodeError::TooDeep { .. }), "{err:?}");
         let summary = summarize_error(403, body.as_bytes());
-        assert_eq!(
-            (summary.code, summary.message.as_str()),
-            (ErrorCode::Denied, "HTTP 403 Forbidden")
-        );
+        assert_eq!((summary.code, summary.message.as_str()), (ErrorCode::Denied, "HTTP 403 Forbidden"));
     }
 
     #[test]
     fn summary_is_capped() {
-        let body = format!(
-            r#"{{"errors":[{{"code":"DENIED","message":"{}"}}]}}"#,
-            "x".repeat(5000)
-        );
+        let body = format!(r#"{{"errors":[{{"code":"DENIED","message":"{}"}}]}}"#, "x".repeat(5000));
         let summary = summarize_error(403, body.as_bytes());
         assert_eq!(summary.message.chars().count(), SUMMARY_MAX_CHARS);
         assert!(summary.message.ends_with('…'));

@@ -29,10 +29,7 @@ mod tests {
 
     #[test]
     fn null_and_missing_tags_are_empty() {
-        for body in [
-            r#"{"name":"library/x","tags":null}"#,
-            r#"{"name":"library/x"}"#,
-        ] {
+        for body in [r#"{"name":"library/x","tags":null}"#, r#"{"name":"library/x"}"#] {
             let list = parse_tag_list(body.as_bytes()).expect(body);
             assert_eq!(list.name, "library/x");
             assert!(list.tags.is_empty());
@@ -41,8 +38,7 @@ mod tests {
 
     #[test]
     fn reads_tags_in_order_and_rejects_non_strings() {
-        let list =
-            parse_tag_list(br#"{"name":"a","tags":["b","a","1.0"],"child":[]}"#).expect("ok");
+        let list = parse_tag_list(br#"{"name":"a","tags":["b","a","1.0"],"child":[]}"#).expect("ok");
         assert_eq!(list.tags, ["b", "a", "1.0"]);
         let err = parse_tag_list(br#"{"name":"a","tags":["b",7]}"#).expect_err("bad tag");
         assert!(err.to_string().contains("`tags[1]`"), "{err}");

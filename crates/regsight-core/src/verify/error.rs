@@ -15,9 +15,7 @@ pub enum VerifyError {
         media_type: String,
     },
     /// More bytes arrived than the descriptor declares; the stream was stopped there.
-    #[error(
-        "blob is longer than its declared size: {received} bytes received, {declared} declared"
-    )]
+    #[error("blob is longer than its declared size: {received} bytes received, {declared} declared")]
     TooLong {
         /// Size from the descriptor.
         declared: u64,
@@ -25,9 +23,7 @@ pub enum VerifyError {
         received: u64,
     },
     /// The stream ended before the declared size was reached.
-    #[error(
-        "blob is shorter than its declared size: {received} bytes received, {declared} declared"
-    )]
+    #[error("blob is shorter than its declared size: {received} bytes received, {declared} declared")]
     TooShort {
         /// Size from the descriptor.
         declared: u64,
@@ -56,9 +52,7 @@ pub enum VerifyError {
         limit: u64,
     },
     /// A zstd frame asks for a window (decoder memory) above the cap.
-    #[error(
-        "zstd frame at byte {offset} needs a {window}-byte window, above the cap of {limit} bytes"
-    )]
+    #[error("zstd frame at byte {offset} needs a {window}-byte window, above the cap of {limit} bytes")]
     ZstdWindowTooLarge {
         /// Offset of the frame in the compressed stream.
         offset: u64,
@@ -94,9 +88,7 @@ pub enum VerifyError {
         part: &'static str,
     },
     /// Bytes after the last complete gzip member or zstd frame that do not start a new one.
-    #[error(
-        "{format} stream has trailing data at byte {offset} that is not another {format} member"
-    )]
+    #[error("{format} stream has trailing data at byte {offset} that is not another {format} member")]
     TrailingGarbage {
         /// `gzip` or `zstd`.
         format: &'static str,
@@ -162,9 +154,7 @@ pub enum GzipFault {
         computed: u32,
     },
     /// The member's ISIZE does not match its decompressed length (mod 2^32).
-    #[error(
-        "isize {stored} in the trailer does not match the decompressed length {computed} (mod 2^32)"
-    )]
+    #[error("isize {stored} in the trailer does not match the decompressed length {computed} (mod 2^32)")]
     Isize {
         /// ISIZE stored in the trailer.
         stored: u32,

@@ -106,11 +106,7 @@ impl GzipDecoder {
             State::Trailer { .. } => "the trailer",
             _ => "a header",
         };
-        Err(VerifyError::Truncated {
-            format: "gzip",
-            offset: self.offset,
-            part,
-        })
+        Err(VerifyError::Truncated { format: "gzip", offset: self.offset, part })
     }
 
     fn fault(&self, at: u64, fault: GzipFault) -> VerifyError {
@@ -125,18 +121,13 @@ impl GzipDecoder {
         match self.state {
             State::Fixed { filled } => {
                 if filled == 0 && self.members > 0 && byte != 0x1f {
-                    return Err(VerifyError::TrailingGarbage {
-                        format: "gzip",
-                        offset: self.offset,
-                    });
+                    return Err(VerifyError::TrailingGarbage { format: "gzip", offset: self.offset });
                 }
                 let used = self.collect(input, filled, 10);
                 if filled + used == 10 {
                     self.start_member(self.offset + used as u64 - 10)?;
                 } else {
-                    self.state = State::Fixed {
-                        filled: filled + used,
-                    };
+                    self.state = State::Fixed { filled: filled + used };
                 }
                 Ok(used)
             }
@@ -146,9 +137,7 @@ impl GzipDecoder {
                     let len = usize::from(u16::from_le_bytes([self.scratch[0], self.scratch[1]]));
                     State::Extra { remaining: len }
                 } else {
-                    State::ExtraLen {
-                        filled: filled + used,
-                    }
+                    State::ExtraLen { filled: filled + used }
                 };
                 if self.state == (State::Extra { remaining: 0 }) {
                     self.after_extra();
@@ -158,9 +147,7 @@ impl GzipDecoder {
             State::Extra { remaining } => {
                 let used = remaining.min(input.len());
                 self.header_crc.update(&input[..used]);
-                self.state = State::Extra {
-                    remaining: remaining - used,
-                };
+                self.state = State::Extra { remaining: remaining - used };
                 if remaining == used {
                     self.after_extra();
                 }
@@ -192,9 +179,7 @@ impl GzipDecoder {
                     }
                     self.state = State::Body;
                 } else {
-                    self.state = State::HeaderCrc {
-                        filled: filled + used,
-                    };
+                    self.state = State::HeaderCrc { filled: filled + used };
                 }
                 Ok(used)
             }
@@ -203,9 +188,7 @@ impl GzipDecoder {
                 if filled + used == 8 {
                     self.end_member(self.offset + used as u64 - 8)?;
                 } else {
-                    self.state = State::Trailer {
-                        filled: filled + used,
-                    };
+                    self.state = State::Trailer { filled: filled + used };
                 }
                 Ok(used)
             }
@@ -233,10 +216,7 @@ impl GzipDecoder {
         let [id1, id2, method, flags, ..] = self.scratch;
         if [id1, id2] != [0x1f, 0x8b] {
             if self.members > 0 {
-                return Err(VerifyError::TrailingGarbage {
-                    format: "gzip",
-                    offset: at,
-                });
+                return Err(VerifyError::TrailingGarbage { format: "gzip", offset: at });
             }
             return Err(self.fault(at, GzipFault::BadMagic { found: [id1, id2] }));
         }
@@ -272,11 +252,7 @@ impl GzipDecoder {
     }
 
     fn after_comment(&mut self) {
-        self.state = if self.flags & FHCRC != 0 {
-            State::HeaderCrc { filled: 0 }
-        } else {
-            State::Body
-        };
+        self.state = if self.flags & FHCRC != 0 { State::HeaderCrc { filled: 0 } } else { State::Body };
     }
 
     /// Checks the trailer in `scratch[..8]` against the member just inflated, then resets for the
@@ -287,19 +263,10 @@ impl GzipDecoder {
         let stored_isize = u32::from_le_bytes([s[4], s[5], s[6], s[7]]);
         let crc = std::mem::take(&mut self.crc).finalize();
         if stored_crc != crc {
-            return Err(self.fault(
-                at,
-                GzipFault::Crc {
-                    stored: stored_crc,
-                    computed: crc,
-                },
-            ));
+            return Err(self.fault(at, GzipFault::Crc { stored: stored_crc, computed: crc }));
         }
         if stored_isize != self.isize {
-            let fault = GzipFault::Isize {
-                stored: stored_isize,
-                computed: self.isize,
-            };
+            let fault = GzipFault::Isize { stored: stored_isize, computed: self.isize };
             return Err(self.fault(at + 4, fault));
         }
         self.members += 1;
@@ -321,13 +288,10 @@ impl GzipDecoder {
         loop {
             let rest = input.get(used_total..).unwrap_or_default();
             let (in_before, out_before) = (self.inflate.total_in(), self.inflate.total_out());
-            let status = self
-                .inflate
-                .decompress(rest, out, FlushDecompress::None)
-                .map_err(|e| {
-                    let at = self.offset + used_total as u64;
-                    self.fault(at, GzipFault::Deflate(e.to_string()))
-                })?;
+            let status = self.inflate.decompress(rest, out, FlushDecompress::None).map_err(|e| {
+                let at = self.offset + used_total as u64;
+                self.fault(at, GzipFault::Deflate(e.to_string()))
+            })?;
             let used = (self.inflate.total_in() - in_before) as usize;
             let produced = (self.inflate.total_out() - out_before) as usize;
             used_total += used;

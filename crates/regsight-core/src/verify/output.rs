@@ -17,32 +17,17 @@ pub(crate) enum Cap {
     /// The absolute cap.
     Absolute { limit: u64 },
     /// The ratio cap, applied to the declared compressed size.
-    Ratio {
-        max_ratio: u64,
-        declared: u64,
-        limit: u64,
-    },
+    Ratio { max_ratio: u64, declared: u64, limit: u64 },
 }
 
 impl Cap {
     /// The tighter of the absolute cap and `max_ratio` times `max(declared, ratio_floor)`.
-    pub(crate) fn new(
-        max_uncompressed: u64,
-        max_ratio: u64,
-        declared: u64,
-        ratio_floor: u64,
-    ) -> Self {
+    pub(crate) fn new(max_uncompressed: u64, max_ratio: u64, declared: u64, ratio_floor: u64) -> Self {
         let ratio_limit = max_ratio.saturating_mul(declared.max(ratio_floor));
         if ratio_limit < max_uncompressed {
-            Self::Ratio {
-                max_ratio,
-                declared,
-                limit: ratio_limit,
-            }
+            Self::Ratio { max_ratio, declared, limit: ratio_limit }
         } else {
-            Self::Absolute {
-                limit: max_uncompressed,
-            }
+            Self::Absolute { limit: max_uncompressed }
         }
     }
 
@@ -55,15 +40,9 @@ impl Cap {
     fn error(self) -> VerifyError {
         match self {
             Self::Absolute { limit } => VerifyError::UncompressedTooLarge { limit },
-            Self::Ratio {
-                max_ratio,
-                declared,
-                limit,
-            } => VerifyError::RatioExceeded {
-                max_ratio,
-                declared,
-                limit,
-            },
+            Self::Ratio { max_ratio, declared, limit } => {
+                VerifyError::RatioExceeded { max_ratio, declared, limit }
+            }
         }
     }
 }
@@ -82,12 +61,7 @@ pub(crate) struct Uncompressed {
 impl Uncompressed {
     /// An empty output hashed with `algorithm`.
     pub(crate) fn new(algorithm: Algorithm, cap: Cap, tar: Option<TarWalker>) -> Self {
-        Self {
-            len: 0,
-            cap,
-            hasher: Hasher::new(algorithm),
-            tar,
-        }
+        Self { len: 0, cap, hasher: Hasher::new(algorithm), tar }
     }
 
     /// The digest of everything accepted (the diff_id), and the tar walker.
@@ -123,13 +97,8 @@ mod tests {
         assert!(
             matches!(Cap::new(1 << 40, 100, 5 << 20, 1 << 20), Cap::Ratio { limit, .. } if limit == 500 << 20)
         );
-        assert!(
-            matches!(Cap::new(1 << 30, 100, 1 << 30, 0), Cap::Absolute { limit } if limit == 1 << 30)
-        );
-        assert!(matches!(
-            Cap::new(u64::MAX, u64::MAX, u64::MAX, 0),
-            Cap::Absolute { limit: u64::MAX }
-        ));
+        assert!(matches!(Cap::new(1 << 30, 100, 1 << 30, 0), Cap::Absolute { limit } if limit == 1 << 30));
+        assert!(matches!(Cap::new(u64::MAX, u64::MAX, u64::MAX, 0), Cap::Absolute { limit: u64::MAX }));
     }
 
     #[test]
@@ -137,10 +106,7 @@ mod tests {
         let mut out = Uncompressed::new(Algorithm::Sha256, Cap::Absolute { limit: 10 }, None);
         out.write(b"12345").expect("under the cap");
         out.write(b"67890").expect("at the cap");
-        assert_eq!(
-            out.write(b"x"),
-            Err(VerifyError::UncompressedTooLarge { limit: 10 })
-        );
+        assert_eq!(out.write(b"x"), Err(VerifyError::UncompressedTooLarge { limit: 10 }));
         assert_eq!(out.len, 10);
         assert_eq!(out.finish().0, Digest::sha256_of(b"1234567890"));
     }

@@ -128,7 +128,10 @@ impl LayerReport {
             size: self.size,
             diff_id: self.diff_id,
             verified: self.verified,
-            error: self.error.as_ref().map(|e| ReportedError { code: e.code().as_str().to_owned(), message: e.to_string() }),
+            error: self
+                .error
+                .as_ref()
+                .map(|e| ReportedError { code: e.code().as_str().to_owned(), message: e.to_string() }),
         }
     }
 }

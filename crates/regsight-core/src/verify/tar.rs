@@ -31,11 +31,7 @@ pub struct ListingOptions {
 
 impl Default for ListingOptions {
     fn default() -> Self {
-        Self {
-            max_entries: 100_000,
-            max_path_bytes: 16 << 20,
-            max_extended_header: 1 << 20,
-        }
+        Self { max_entries: 100_000, max_path_bytes: 16 << 20, max_extended_header: 1 << 20 }
     }
 }
 
@@ -235,11 +231,7 @@ enum State {
     /// Skipping `remaining` bytes of entry data and padding.
     Skip { remaining: u64 },
     /// Collecting `remaining` more bytes of an extended header, then skipping `padding`.
-    Extended {
-        kind: Extended,
-        remaining: u64,
-        padding: u64,
-    },
+    Extended { kind: Extended, remaining: u64, padding: u64 },
     /// Collecting GNU sparse extension blocks, then skipping `data` bytes.
     SparseExtension { data: u64 },
     /// After the end-of-archive marker, or after an error: ignore the rest.
@@ -304,9 +296,7 @@ impl TarWalker {
     pub fn finish(mut self) -> TarListing {
         let at_boundary = self.state == State::Header && self.filled == 0;
         if self.state != State::Done && !at_boundary {
-            self.listing.error = Some(TarError::Truncated {
-                offset: self.offset,
-            });
+            self.listing.error = Some(TarError::Truncated { offset: self.offset });
         }
         self.listing
     }
@@ -335,39 +325,20 @@ impl TarWalker {
                 used
             }
             State::Skip { remaining } => {
-                let used = usize::try_from(remaining)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
+                let used = usize::try_from(remaining).unwrap_or(usize::MAX).min(bytes.len());
                 let remaining = remaining - used as u64;
-                self.state = if remaining == 0 {
-                    State::Header
-                } else {
-                    State::Skip { remaining }
-                };
+                self.state = if remaining == 0 { State::Header } else { State::Skip { remaining } };
                 used
             }
-            State::Extended {
-                kind,
-                remaining,
-                padding,
-            } => {
-                let used = usize::try_from(remaining)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
+            State::Extended { kind, remaining, padding } => {
+                let used = usize::try_from(remaining).unwrap_or(usize::MAX).min(bytes.len());
                 self.extended.extend_from_slice(&bytes[..used]);
                 let remaining = remaining - used as u64;
                 if remaining > 0 {
-                    self.state = State::Extended {
-                        kind,
-                        remaining,
-                        padding,
-                    };
+                    self.state = State::Extended { kind, remaining, padding };
                 } else {
-                    self.state = if padding == 0 {
-                        State::Header
-                    } else {
-                        State::Skip { remaining: padding }
-                    };
+                    self.state =
+                        if padding == 0 { State::Header } else { State::Skip { remaining: padding } };
                     if let Err(error) = self.extended_done(kind) {
                         self.fail(error);
                     }
@@ -408,27 +379,15 @@ impl TarWalker {
                 };
                 let limit = self.options.max_extended_header;
                 if size > limit {
-                    return Err(TarError::ExtendedHeaderTooLarge {
-                        offset: self.header_offset,
-                        size,
-                        limit,
-                    });
+                    return Err(TarError::ExtendedHeaderTooLarge { offset: self.header_offset, size, limit });
                 }
                 self.extended.clear();
                 let padding = padded(size) - size;
                 self.state = if size == 0 {
                     self.extended_done(kind)?;
-                    if padding == 0 {
-                        State::Header
-                    } else {
-                        State::Skip { remaining: padding }
-                    }
+                    if padding == 0 { State::Header } else { State::Skip { remaining: padding } }
                 } else {
-                    State::Extended {
-                        kind,
-                        remaining: size,
-                        padding,
-                    }
+                    State::Extended { kind, remaining: size, padding }
                 };
                 Ok(())
             }
@@ -458,19 +417,11 @@ impl TarWalker {
     }
 
     fn number(&self, field: &[u8], name: &'static str) -> Result<u64, TarError> {
-        parse_number(field).ok_or(TarError::BadNumber {
-            offset: self.header_offset,
-            field: name,
-        })
+        parse_number(field).ok_or(TarError::BadNumber { offset: self.header_offset, field: name })
     }
 
     /// Handles the header of a real entry (not an extended header).
-    fn entry(
-        &mut self,
-        block: &[u8; BLOCK as usize],
-        flag: u8,
-        header_size: u64,
-    ) -> Result<(), TarError> {
+    fn entry(&mut self, block: &[u8; BLOCK as usize], flag: u8, header_size: u64) -> Result<(), TarError> {
         let over = std::mem::take(&mut self.local).over(&self.global);
         let mode = self.number(&block[100..108], "mode")?;
         let uid = self.number(&block[108..116], "uid")?;
@@ -488,16 +439,10 @@ impl TarWalker {
         };
         let stored = over.size.unwrap_or(header_size);
         // Like Go's archive/tar (used by Docker and containerd): these types never carry data.
-        let data = if matches!(flag, b'1'..=b'6') {
-            0
-        } else {
-            stored
-        };
+        let data = if matches!(flag, b'1'..=b'6') { 0 } else { stored };
         let mut size = over.real_size.unwrap_or(stored);
         let mut sparse = over.sparse;
-        self.state = State::Skip {
-            remaining: padded(data),
-        };
+        self.state = State::Skip { remaining: padded(data) };
         if flag == b'S' {
             sparse = true;
             size = self.number(&block[483..495], "realsize")?;
@@ -521,9 +466,7 @@ impl TarWalker {
             mode: (mode & 0o7777) as u32,
             uid: over.uid.unwrap_or(uid),
             gid: over.gid.unwrap_or(gid),
-            mtime: over
-                .mtime
-                .unwrap_or(i64::try_from(mtime).unwrap_or(i64::MAX)),
+            mtime: over.mtime.unwrap_or(i64::try_from(mtime).unwrap_or(i64::MAX)),
             link_target,
             sparse,
         };
@@ -564,14 +507,10 @@ impl TarWalker {
         match kind {
             Extended::LongName => self.local.path = Some(text(&bytes)),
             Extended::LongLink => self.local.link = Some(text(&bytes)),
-            Extended::Pax => parse_pax(&bytes, &mut self.local).ok_or(TarError::BadPaxRecord {
-                offset: self.header_offset,
-            })?,
-            Extended::GlobalPax => {
-                parse_pax(&bytes, &mut self.global).ok_or(TarError::BadPaxRecord {
-                    offset: self.header_offset,
-                })?
-            }
+            Extended::Pax => parse_pax(&bytes, &mut self.local)
+                .ok_or(TarError::BadPaxRecord { offset: self.header_offset })?,
+            Extended::GlobalPax => parse_pax(&bytes, &mut self.global)
+                .ok_or(TarError::BadPaxRecord { offset: self.header_offset })?,
         }
         self.extended = bytes;
         self.extended.clear();
@@ -609,9 +548,7 @@ fn parse_number(field: &[u8]) -> Option<u64> {
         if first != 0x80 {
             return None; // negative base-256 values make no sense for sizes, ids or our mtimes
         }
-        return rest.iter().try_fold(0u64, |acc, &b| {
-            acc.checked_mul(256)?.checked_add(u64::from(b))
-        });
+        return rest.iter().try_fold(0u64, |acc, &b| acc.checked_mul(256)?.checked_add(u64::from(b)));
     }
     let is_octal = |b: &&u8| (b'0'..=b'7').contains(*b);
     let trimmed = field.iter().skip_while(|&&b| b == b' ' || b == 0);
@@ -631,10 +568,7 @@ fn parse_pax(mut bytes: &[u8], into: &mut Overrides) -> Option<()> {
         let record = bytes.get(..len)?;
         let body = record.get(space + 1..)?.strip_suffix(b"\n")?;
         let eq = body.iter().position(|&b| b == b'=')?;
-        let (key, value) = (
-            &body[..eq],
-            String::from_utf8_lossy(&body[eq + 1..]).into_owned(),
-        );
+        let (key, value) = (&body[..eq], String::from_utf8_lossy(&body[eq + 1..]).into_owned());
         let number = || value.parse::<u64>().ok();
         match key {
             b"path" => into.path = Some(value.clone()),
@@ -667,16 +601,10 @@ fn whiteout(path: &str) -> Option<Whiteout> {
     let trimmed = path.trim_end_matches('/');
     let (dir, base) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
     if base == ".wh..wh..opq" {
-        return Some(Whiteout::Opaque {
-            dir: dir.to_owned(),
-        });
+        return Some(Whiteout::Opaque { dir: dir.to_owned() });
     }
     let name = base.strip_prefix(".wh.")?;
-    let target = if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
-    };
+    let target = if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
     Some(Whiteout::Remove { target })
 }
 
@@ -695,10 +623,7 @@ mod tests {
             (b"12 34", None),
             (&[0x80, 0, 0, 1, 0], Some(256)),
             (&[0xff, 0xff, 0xff, 0xfe], None),
-            (
-                &[0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-                None,
-            ),
+            (&[0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], None),
         ];
         for (field, expected) in cases {
             assert_eq!(parse_number(field), *expected, "{field:?}");
@@ -714,43 +639,17 @@ mod tests {
             (o.path.as_deref(), o.size, o.mtime),
             (Some("a/b/c.txt"), Some(4096), Some(1_700_000_000))
         );
-        for bad in [
-            &b"5 a=b\n"[..],
-            b"x path=a\n",
-            b"11 path=a\n",
-            b"12 size=abc\n",
-            b"8 noeq\n",
-            b"0 \n",
-        ] {
-            assert_eq!(
-                parse_pax(bad, &mut Overrides::default()),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
+        for bad in [&b"5 a=b\n"[..], b"x path=a\n", b"11 path=a\n", b"12 size=abc\n", b"8 noeq\n", b"0 \n"] {
+            assert_eq!(parse_pax(bad, &mut Overrides::default()), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
 
     #[test]
     fn whiteouts() {
-        assert_eq!(
-            whiteout("a/.wh.b"),
-            Some(Whiteout::Remove {
-                target: "a/b".into()
-            })
-        );
-        assert_eq!(
-            whiteout(".wh.b"),
-            Some(Whiteout::Remove { target: "b".into() })
-        );
-        assert_eq!(
-            whiteout("a/.wh..wh..opq"),
-            Some(Whiteout::Opaque { dir: "a".into() })
-        );
-        assert_eq!(
-            whiteout(".wh..wh..opq"),
-            Some(Whiteout::Opaque { dir: String::new() })
-        );
+        assert_eq!(whiteout("a/.wh.b"), Some(Whiteout::Remove { target: "a/b".into() }));
+        assert_eq!(whiteout(".wh.b"), Some(Whiteout::Remove { target: "b".into() }));
+        assert_eq!(whiteout("a/.wh..wh..opq"), Some(Whiteout::Opaque { dir: "a".into() }));
+        assert_eq!(whiteout(".wh..wh..opq"), Some(Whiteout::Opaque { dir: String::new() }));
         assert_eq!(whiteout("a/b.wh.c"), None);
         assert_eq!(whiteout("a/.wh/b"), None);
     }

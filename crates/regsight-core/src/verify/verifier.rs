@@ -102,26 +102,16 @@ impl LayerVerifier {
         diff_id: Option<Digest>,
         options: VerifyOptions,
     ) -> Result<Self, VerifyError> {
-        let compression =
-            media_type
-                .layer_compression()
-                .ok_or_else(|| VerifyError::UnsupportedMediaType {
-                    media_type: media_type.as_str().to_owned(),
-                })?;
+        let compression = media_type.layer_compression().ok_or_else(|| {
+            VerifyError::UnsupportedMediaType { media_type: media_type.as_str().to_owned() }
+        })?;
         let decoder = match compression {
             Compression::None => Decoder::Plain,
             Compression::Gzip => Decoder::Gzip(Box::new(GzipDecoder::new())),
             Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
         };
-        let cap = Cap::new(
-            options.max_uncompressed_size,
-            options.max_ratio,
-            size,
-            options.ratio_floor,
-        );
-        let diff_algorithm = diff_id
-            .as_ref()
-            .map_or(Algorithm::Sha256, Digest::algorithm);
+        let cap = Cap::new(options.max_uncompressed_size, options.max_ratio, size, options.ratio_floor);
+        let diff_algorithm = diff_id.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
         let tar = options.listing.map(TarWalker::new);
         Ok(Self {
             media_type: media_type.clone(),
@@ -153,10 +143,7 @@ impl LayerVerifier {
     fn process(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {
         let received = self.received.saturating_add(chunk.len() as u64);
         if received > self.declared_size {
-            return Err(VerifyError::TooLong {
-                declared: self.declared_size,
-                received,
-            });
+            return Err(VerifyError::TooLong { declared: self.declared_size, received });
         }
         self.received = received;
         self.compressed.update(chunk);
@@ -169,11 +156,7 @@ impl LayerVerifier {
 
     /// Bytes received and produced so far.
     pub fn progress(&self) -> Progress {
-        Progress {
-            received: self.received,
-            uncompressed: self.output.len,
-            declared: self.declared_size,
-        }
+        Progress { received: self.received, uncompressed: self.output.len, declared: self.declared_size }
     }
 
     /// The error that stopped the verifier, if one did.
@@ -189,10 +172,8 @@ impl LayerVerifier {
             Some(_) => Check::Incomplete,
             None => Check::compare(self.received == self.declared_size),
         };
-        let too_short = (size == Check::Failed && !stopped).then_some(VerifyError::TooShort {
-            declared: self.declared_size,
-            received: self.received,
-        });
+        let too_short = (size == Check::Failed && !stopped)
+            .then_some(VerifyError::TooShort { declared: self.declared_size, received: self.received });
         let decoded = match &self.decoder {
             _ if stopped => Err(None),
             Decoder::Plain => Ok(()),
@@ -213,29 +194,19 @@ impl LayerVerifier {
             (Some(expected), Some(computed)) => Check::compare(expected == computed),
         };
         let digest_error = match &computed_digest {
-            Some(computed) if *computed != self.expected_digest => {
-                Some(VerifyError::DigestMismatch {
-                    expected: self.expected_digest.clone(),
-                    computed: computed.clone(),
-                })
-            }
+            Some(computed) if *computed != self.expected_digest => Some(VerifyError::DigestMismatch {
+                expected: self.expected_digest.clone(),
+                computed: computed.clone(),
+            }),
             _ => None,
         };
         let diff_id_error = match (&self.expected_diff_id, &computed_diff_id) {
             (Some(expected), Some(computed)) if expected != computed => {
-                Some(VerifyError::DiffIdMismatch {
-                    expected: expected.clone(),
-                    computed: computed.clone(),
-                })
+                Some(VerifyError::DiffIdMismatch { expected: expected.clone(), computed: computed.clone() })
             }
             _ => None,
         };
-        let error = self
-            .error
-            .or(too_short)
-            .or(decoded.err().flatten())
-            .or(digest_error)
-            .or(diff_id_error);
+        let error = self.error.or(too_short).or(decoded.err().flatten()).or(digest_error).or(diff_id_error);
         LayerReport {
             media_type: self.media_type,
             compression: self.compression,

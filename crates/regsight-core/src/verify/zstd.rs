@@ -93,9 +93,7 @@ impl ZstdDecoder {
     ) -> Result<(), VerifyError> {
         while !input.is_empty() {
             let used = if self.skip > 0 {
-                usize::try_from(self.skip)
-                    .unwrap_or(usize::MAX)
-                    .min(input.len())
+                usize::try_from(self.skip).unwrap_or(usize::MAX).min(input.len())
             } else {
                 (self.need - self.staged).min(input.len())
             };
@@ -125,16 +123,8 @@ impl ZstdDecoder {
             Unit::SkipLen => "a skippable frame",
             Unit::BlockHeader | Unit::Block { .. } => "a block",
         };
-        let part = if self.skip > 0 {
-            "a skippable frame"
-        } else {
-            part
-        };
-        Err(VerifyError::Truncated {
-            format: "zstd",
-            offset: self.offset,
-            part,
-        })
+        let part = if self.skip > 0 { "a skippable frame" } else { part };
+        Err(VerifyError::Truncated { format: "zstd", offset: self.offset, part })
     }
 
     /// Fails as soon as the staged bytes cannot begin a frame or a skippable frame, so trailing
@@ -147,10 +137,7 @@ impl ZstdDecoder {
         if frame || skippable {
             Ok(())
         } else if self.frames > 0 {
-            Err(VerifyError::TrailingGarbage {
-                format: "zstd",
-                offset: self.unit_offset(),
-            })
+            Err(VerifyError::TrailingGarbage { format: "zstd", offset: self.unit_offset() })
         } else {
             Err(self.corrupt(format!("bad magic number {staged:02x?}")))
         }
@@ -162,10 +149,7 @@ impl ZstdDecoder {
     }
 
     fn corrupt(&self, reason: impl Into<String>) -> VerifyError {
-        VerifyError::CorruptZstd {
-            offset: self.unit_offset(),
-            reason: reason.into(),
-        }
+        VerifyError::CorruptZstd { offset: self.unit_offset(), reason: reason.into() }
     }
 
     /// Acts on a fully staged unit and sets up the next one.
@@ -189,20 +173,13 @@ impl ZstdDecoder {
             }
             Unit::FrameHeader => {
                 let mut header = &self.stage[..self.need];
-                self.frame
-                    .reset(&mut header)
-                    .map_err(|e| self.frame_error(e))?;
+                self.frame.reset(&mut header).map_err(|e| self.frame_error(e))?;
                 self.content_size = content_size(&self.stage[..self.need]);
                 self.produced = 0;
                 self.expect(Unit::BlockHeader, 3);
             }
             Unit::SkipLen => {
-                let len = u32::from_le_bytes([
-                    self.stage[4],
-                    self.stage[5],
-                    self.stage[6],
-                    self.stage[7],
-                ]);
+                let len = u32::from_le_bytes([self.stage[4], self.stage[5], self.stage[6], self.stage[7]]);
                 self.skip = u64::from(len);
                 self.frames += 1;
                 self.expect(Unit::Magic, 4);
@@ -217,9 +194,7 @@ impl ZstdDecoder {
                     _ => return Err(self.corrupt("reserved block type 3")),
                 };
                 if size > MAX_BLOCK {
-                    return Err(
-                        self.corrupt(format!("block size {size} is above the 128 KiB maximum"))
-                    );
+                    return Err(self.corrupt(format!("block size {size} is above the 128 KiB maximum")));
                 }
                 let tail = if last && self.checksum { 4 } else { 0 };
                 self.unit = Unit::Block { last };
@@ -258,10 +233,7 @@ impl ZstdDecoder {
     /// Moves every byte the frame decoder can release into `sink`.
     fn drain<S: Sink>(&mut self, out: &mut [u8], sink: &mut S) -> Result<(), VerifyError> {
         loop {
-            let n = self
-                .frame
-                .read(out)
-                .map_err(|e| self.corrupt(e.to_string()))?;
+            let n = self.frame.read(out).map_err(|e| self.corrupt(e.to_string()))?;
             if n == 0 {
                 return Ok(());
             }
@@ -295,13 +267,11 @@ impl ZstdDecoder {
 
     fn frame_error(&self, error: FrameDecoderError) -> VerifyError {
         match error {
-            FrameDecoderError::WindowSizeTooBig { requested, .. } => {
-                VerifyError::ZstdWindowTooLarge {
-                    offset: self.unit_offset(),
-                    window: requested,
-                    limit: self.max_window,
-                }
-            }
+            FrameDecoderError::WindowSizeTooBig { requested, .. } => VerifyError::ZstdWindowTooLarge {
+                offset: self.unit_offset(),
+                window: requested,
+                limit: self.max_window,
+            },
             other => self.corrupt(other.to_string()),
         }
     }
@@ -318,10 +288,7 @@ fn content_size(header: &[u8]) -> Option<u64> {
         _ => 8,
     };
     let bytes = header.get(header.len() - field..)?;
-    let value = bytes
-        .iter()
-        .rev()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    let value = bytes.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
     // A 2-byte field is stored minus 256 (RFC 8878 3.1.1.1.4).
     Some(if field == 2 { value + 256 } else { value })
 }

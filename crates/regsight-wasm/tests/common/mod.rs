@@ -15,12 +15,18 @@ pub fn rig() -> Value {
 
 /// The fixture called `name`.
 pub fn fixture<'a>(rig: &'a Value, name: &str) -> &'a Value {
-    rig["fixtures"].as_array().and_then(|f| f.iter().find(|f| f["name"] == name)).unwrap_or_else(|| panic!("no fixture {name}"))
+    rig["fixtures"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == name))
+        .unwrap_or_else(|| panic!("no fixture {name}"))
 }
 
 /// Username and password of the rig user `name`.
 pub fn user(rig: &Value, name: &str) -> (String, String) {
-    let u = rig["users"].as_array().and_then(|u| u.iter().find(|u| u["username"] == name)).unwrap_or_else(|| panic!("no user {name}"));
+    let u = rig["users"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["username"] == name))
+        .unwrap_or_else(|| panic!("no user {name}"));
     (u["username"].as_str().unwrap_or_default().into(), u["password"].as_str().unwrap_or_default().into())
 }
 
@@ -45,9 +51,10 @@ pub async fn settle(promise: js_sys::Promise) -> Result<Value, (String, String)>
     match JsFuture::from(promise).await {
         Ok(v) => Ok(from_js(&v)),
         Err(e) => {
-            let get = |k: &str| js_sys::Reflect::get(&e, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let get = |k: &str| {
+                js_sys::Reflect::get(&e, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+            };
             Err((get("code"), get("message")))
         }
     }
 }
-

@@ -144,8 +144,7 @@ fn grant(scope: &str, account: Option<&str>) -> Option<serde_json::Value> {
         _ => &[],
     };
     let granted: Vec<&str> = actions.split(',').filter(|a| allowed.contains(a)).collect();
-    (!granted.is_empty())
-        .then(|| serde_json::json!({ "type": kind, "name": name, "actions": granted }))
+    (!granted.is_empty()).then(|| serde_json::json!({ "type": kind, "name": name, "actions": granted }))
 }
 
 fn error(status: u16, code: &str, message: &str) -> (u16, String) {
@@ -170,7 +169,10 @@ fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
                     Some(b) => {
                         out.push(b);
                         i += 2;
@@ -202,10 +204,5 @@ fn rfc3339(unix: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
