@@ -1,29 +1,36 @@
-//! The regsight page (Leptos CSR). A placeholder until the page issue lands: it shows the image
-//! named by the `?image=` deep link.
+//! The regsight page (Leptos CSR): paste a reference, see its manifest, config and tags, and verify
+//! every digest of its chain in the browser. All registry traffic goes through [`api`].
+
+pub mod api;
+pub mod components;
+pub mod state;
 
 use leptos::prelude::*;
+
+use crate::components::{ConfigPanel, ErrorPanel, ReferenceForm, TagList, Verification};
+use crate::state::{DeepLink, Page};
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let image = image_from_location();
-    view! {
-        <main>
-            <h1>"regsight"</h1>
-            <p>"Inspect and verify container images straight from a registry, in your browser."</p>
-            <p data-testid="image">{image.unwrap_or_else(|| "no image selected (use ?image=...)".into())}</p>
-            <p class="muted">"regsight " {regsight_wasm::version()}</p>
-        </main>
+    let link = DeepLink::from_location();
+    let page = Page::new(&link);
+    if link.image.is_some() {
+        // After mounting, so the first progress has somewhere to go.
+        request_animation_frame(move || page.start(link.verify));
     }
-}
-
-/// The `image` query parameter of the page's URL, if any.
-fn image_from_location() -> Option<String> {
-    let search = window().location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == "image")
-        .map(|(_, value)| value.replace("%2F", "/").replace("%3A", ":").replace("%40", "@"))
+    view! {
+        <header>
+            <h1>"regsight"</h1>
+            <p class="muted">"Verify container images straight from a registry, in your browser: every digest is recomputed here."</p>
+        </header>
+        <main>
+            <ReferenceForm page=page />
+            <ErrorPanel page=page />
+            <Verification page=page />
+            <ConfigPanel page=page />
+            <TagList page=page />
+        </main>
+        <footer class="muted">"regsight " {regsight_wasm::version()}</footer>
+    }
 }

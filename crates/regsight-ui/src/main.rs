@@ -1,6 +1,13 @@
-//! The regsight page's entry point: mounts [`regsight_ui::App`].
+//! The regsight page's entry point: mounts [`regsight_ui::App`], except inside the layer-verifying
+//! Web Worker (`web/worker.js` loads this same module for `workerVerifyLayer` and has no document).
 
 fn main() {
+    // Keeps the worker's entry point in this binary's exports (the linker drops what nothing uses).
+    std::hint::black_box(regsight_wasm::worker_verify_layer as fn(_, _) -> _);
+    let has_document = web_sys::window().and_then(|w| w.document()).is_some();
+    if !has_document {
+        return;
+    }
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(regsight_ui::App);
 }
