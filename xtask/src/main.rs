@@ -241,6 +241,7 @@ fn test() -> Result<()> {
             result: wasm_browser_tests(&info),
         });
         steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
+        steps.push(Step { name: "build the page (trunk build)", result: build_page().map(|_| ()) });
         steps.push(Step {
             name: "browser end-to-end tests (node --test, headless Chromium)",
             result: run_status(

@@ -38,9 +38,11 @@ impl ApiError {
 
     fn from_js(error: &JsValue) -> Self {
         let text = |name: &str| Reflect::get(error, &name.into()).ok().and_then(|v| v.as_string());
-        let message = text("message").unwrap_or_else(|| error.as_string().unwrap_or_else(|| format!("{error:?}")));
+        let message =
+            text("message").unwrap_or_else(|| error.as_string().unwrap_or_else(|| format!("{error:?}")));
         // An AbortSignal's own DOMException says AbortError rather than our code.
-        let code = text("code").or_else(|| (text("name").as_deref() == Some("AbortError")).then(|| "ABORTED".into()));
+        let code = text("code")
+            .or_else(|| (text("name").as_deref() == Some("AbortError")).then(|| "ABORTED".into()));
         Self { code: code.unwrap_or_else(|| "UNKNOWN".into()), message }
     }
 
@@ -327,13 +329,15 @@ impl Api {
 
     /// The manifest (and for an index, the chosen platform's manifest).
     pub async fn manifest(&self, reference: &str, signal: &AbortSignal) -> Result<ManifestResult, ApiError> {
-        let value = settle(self.client.manifest(reference.to_owned(), self.call_options(signal).into())).await?;
+        let value =
+            settle(self.client.manifest(reference.to_owned(), self.call_options(signal).into())).await?;
         decode("manifest", &value)
     }
 
     /// The image config.
     pub async fn config(&self, reference: &str, signal: &AbortSignal) -> Result<ConfigResult, ApiError> {
-        let value = settle(self.client.config(reference.to_owned(), self.call_options(signal).into())).await?;
+        let value =
+            settle(self.client.config(reference.to_owned(), self.call_options(signal).into())).await?;
         decode("config", &value)
     }
 
@@ -347,7 +351,8 @@ impl Api {
         layers: &mut Vec<LayerRow>,
     ) -> Result<Outcome, ApiError> {
         let callback = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
-            let number = |name: &str| Reflect::get(&event, &name.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+            let number =
+                |name: &str| Reflect::get(&event, &name.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
             on_progress(number("layer") as usize, number("bytes") as u64, number("uncompressedBytes") as u64);
         });
         let options = self.call_options(signal);

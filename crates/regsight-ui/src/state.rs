@@ -131,7 +131,8 @@ impl Page {
         if reference.is_empty() {
             return;
         }
-        let options = Options { mirror: page.mirror.get_untracked(), platform: page.platform.get_untracked() };
+        let options =
+            Options { mirror: page.mirror.get_untracked(), platform: page.platform.get_untracked() };
         page.write_url(&reference, &options);
         page.error.set(None);
         page.manifest.set(None);
@@ -150,7 +151,8 @@ impl Page {
         page.busy.set(true);
 
         let repository = repository_of(&reference).to_owned();
-        let tags_loaded = matches!(&page.tags.get_untracked(), Tags::Loaded { repository: r, .. } if *r == repository);
+        let tags_loaded =
+            matches!(&page.tags.get_untracked(), Tags::Loaded { repository: r, .. } if *r == repository);
         if !tags_loaded {
             page.tags.set(Tags::Loading);
             let (api, signal) = (api.clone(), signal.clone());
@@ -171,7 +173,11 @@ impl Page {
             let current = move || page.generation.get_value() == generation;
             let manifest = match api.manifest(&reference, &signal).await {
                 Ok(manifest) => manifest,
-                Err(error) => return if current() { page.fail(error) },
+                Err(error) => {
+                    return if current() {
+                        page.fail(error)
+                    };
+                }
             };
             if !current() {
                 return;

@@ -9,11 +9,19 @@ pub fn TagList(page: Page) -> impl IntoView {
     let body = move || match page.tags.get() {
         Tags::None => ().into_any(),
         Tags::Loading => view! { <p class="muted">"Listing tags…"</p> }.into_any(),
-        Tags::Failed(error) => view! { <p class="muted">"Tags unavailable: " {error.code} ": " {error.message}</p> }.into_any(),
+        Tags::Failed(error) => {
+            view! { <p class="muted">"Tags unavailable: " {error.code} ": " {error.message}</p> }.into_any()
+        }
         Tags::Loaded { repository, tags } => {
             let needle = filter.get().to_lowercase();
-            let shown: Vec<String> = tags.iter().filter(|t| t.to_lowercase().contains(&needle)).cloned().collect();
-            let count = if shown.len() == tags.len() { format!("{} tags", tags.len()) } else { format!("{} of {} tags", shown.len(), tags.len()) };
+            let shown: Vec<String> =
+                tags.iter().filter(|t| t.to_lowercase().contains(&needle)).cloned().collect();
+            let plural = if tags.len() == 1 { "tag" } else { "tags" };
+            let count = if shown.len() == tags.len() {
+                format!("{} {plural}", tags.len())
+            } else {
+                format!("{} of {} {plural}", shown.len(), tags.len())
+            };
             view! {
                 <p class="muted">{repository} " · " {count}</p>
                 <ul class="tags">

@@ -9,7 +9,9 @@ use crate::state::{Page, Run};
 pub fn Verification(page: Page) -> impl IntoView {
     let verdict = move || {
         let (class, text) = match page.run.get() {
-            Run::Idle if page.manifest.with(Option::is_some) => ("idle", "not checked yet: press Verify".to_owned()),
+            Run::Idle if page.manifest.with(Option::is_some) => {
+                ("idle", "not checked yet: press Verify".to_owned())
+            }
             Run::Idle => return ().into_any(),
             Run::Verifying => ("running", "verifying…".to_owned()),
             Run::Done(outcome) => (
@@ -29,8 +31,13 @@ pub fn Verification(page: Page) -> impl IntoView {
         page.manifest.get().map(|m| {
             let image = m.image().clone();
             let header = match (&image.header_digest, image.header_matches) {
-                (Some(_), Some(true)) => view! { <span class="ok">"matches Docker-Content-Digest"</span> }.into_any(),
-                (Some(h), _) => view! { <span class="bad">"Docker-Content-Digest says " <code>{h.clone()}</code></span> }.into_any(),
+                (Some(_), Some(true)) => {
+                    view! { <span class="ok">"matches Docker-Content-Digest"</span> }.into_any()
+                }
+                (Some(h), _) => {
+                    view! { <span class="bad">"Docker-Content-Digest says " <code>{h.clone()}</code></span> }
+                        .into_any()
+                }
                 (None, _) => view! { <span class="muted">"no Docker-Content-Digest sent"</span> }.into_any(),
             };
             let index = m.resolved.is_some().then(|| {
@@ -44,7 +51,9 @@ pub fn Verification(page: Page) -> impl IntoView {
                 }
             });
             let image_id = move || match page.run.get() {
-                Run::Done(outcome) => outcome.image_id.map(|id| view! { <dt>"Image ID"</dt><dd><code>{id}</code></dd> }),
+                Run::Done(outcome) => {
+                    outcome.image_id.map(|id| view! { <dt>"Image ID"</dt><dd><code>{id}</code></dd> })
+                }
                 _ => None,
             };
             view! {
@@ -114,9 +123,12 @@ fn layer_row(row: LayerRow) -> impl IntoView {
             details.push(("diff_id expected", expected.clone(), "computed", computed.clone()));
         }
     }
-    let error = row.error.clone().map(|e| view! { <div class="bad small"><code>{e.code}</code> " " {e.message}</div> });
+    let error = row
+        .error
+        .clone()
+        .map(|e| view! { <div class="bad small"><code>{e.code}</code> " " {e.message}</div> });
     view! {
-        <tr data-testid="layer-row" data-status=status class=format!("layer {status}")>
+        <tr data-testid="layer-row" data-status=status class=format!("layer row-{status}")>
             <td>{row.index}</td>
             <td>
                 <code class="digest">{row.digest.clone()}</code>

@@ -1,0 +1,139 @@
+// The page itself (dist/, built by trunk) against the rig: deep link, verification with per-layer
+// rows in Web Workers, a broken image, and the tags of a repository with hundreds of them.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadRig, serve, launchChromium } from "./support/browser.mjs";
+
+const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/** Every file under dist/ as path -> [content type, bytes]; "/" is index.html. */
+function distFiles() {
+  if (!existsSync(join(DIST, "index.html"))) {
+    throw new Error(`${DIST}index.html is missing: run \`cargo xtask demo\` or \`trunk build --release --offline\` first`);
+  }
+  const files = {};
+  const walk = (dir, prefix) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path, `${prefix}${name}/`);
+      else files[`${prefix}${name}`] = [TYPES[extname(name)] ?? "application/octet-stream", readFileSync(path)];
+    }
+  };
+  walk(DIST, "/");
+  files["/"] = files["/index.html"];
+  return files;
+}
+
+const rig = loadRig();
+const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+let site;
+let browser;
+
+before(async () => {
+  site = await serve(distFiles());
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Opens the page on `query`, collecting page errors and the workers it starts. */
+async function open(query) {
+  const page = await browser.newPage();
+  const errors = [];
+  const workers = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("worker", (w) => workers.push(w.url()));
+  await page.goto(`${site.origin}/?${query}`);
+  return { page, errors, workers };
+}
+
+const verdict = (page) => page.getByTestId("verdict");
+
+async function waitForVerdict(page, pattern) {
+  await page.waitForFunction(
+    (source) => new RegExp(source).test(document.querySelector('[data-testid="verdict"]')?.textContent ?? ""),
+    pattern.source,
+    { timeout: 60_000 },
+  );
+}
+
+test("a deep link verifies docker-v2 in Web Workers: every layer ok, the manifest digest is the fixture's", async () => {
+  const f = fixture("docker-v2");
+  const ref = `${rig.open.host}/public/docker-v2:${f.tag}`;
+  const { page, errors, workers } = await open(`image=${encodeURIComponent(ref)}&verify=1`);
+  await waitForVerdict(page, /verified|failed/);
+  const text = await verdict(page).textContent();
+  const problems = await page.locator('[data-testid="problems"], [data-testid="error"]').allTextContents();
+  assert.match(text, /verified/, `verdict: ${text}; ${problems.join(" | ")}`);
+  assert.equal((await page.getByTestId("manifest-digest").textContent()).trim(), f.manifest.digest);
+  const statuses = await page.getByTestId("layer-row").evaluateAll((rows) => rows.map((r) => r.dataset.status));
+  assert.equal(statuses.length, f.images[0].layers.length);
+  assert.deepEqual(statuses, statuses.map(() => "ok"));
+  assert.equal(await page.getByTestId("reference").inputValue(), ref);
+  assert.ok(workers.some((url) => url.endsWith("/worker.js")), `layers ran in the page's worker (workers: ${workers})`);
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: "/tmp/regsight-page.png", fullPage: true });
+  await page.close();
+});
+
+test("broken-blob ends failed, with layer 1 a mismatch showing expected and computed digests", async () => {
+  const f = fixture("broken-blob");
+  const ref = `${rig.open.host}/public/broken-blob:${f.tag}`;
+  const { page, errors } = await open(`image=${encodeURIComponent(ref)}&verify=1`);
+  await waitForVerdict(page, /verified|failed/);
+  assert.match(await verdict(page).textContent(), /failed/);
+  const rows = page.getByTestId("layer-row");
+  assert.equal(await rows.nth(1).getAttribute("data-status"), "mismatch");
+  assert.equal(await rows.nth(0).getAttribute("data-status"), "ok");
+  const row = await rows.nth(1).textContent();
+  assert.ok(row.includes(f.images[0].layers[1].claimedDigest), "shows the expected digest");
+  assert.ok(row.includes(f.images[0].layers[1].digest), "shows the computed digest");
+  assert.ok((await page.getByTestId("problems").textContent()).length > 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the tags of many-tags are all listed, and clicking one loads it", async () => {
+  const f = fixture("many-tags");
+  const repo = `${rig.open.host}/public/many-tags`;
+  const { page, errors } = await open(`image=${encodeURIComponent(`${repo}:${f.tag}`)}`);
+  const tags = page.getByTestId("tag");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="tag"]').length >= 300, null, { timeout: 60_000 });
+  const names = await tags.allTextContents();
+  assert.ok(names.length >= 300, `${names.length} tags`);
+  for (const tag of f.tags) assert.ok(names.includes(tag), `tag ${tag} listed`);
+  const other = names.find((t) => t !== f.tag);
+  await tags.filter({ hasText: new RegExp(`^${other.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }).first().click();
+  assert.equal(await page.getByTestId("reference").inputValue(), `${repo}:${other}`);
+  await page.getByTestId("manifest-digest").waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an unreachable registry is an error that names NETWORK and explains CORS", async () => {
+  const { page } = await open(`image=${encodeURIComponent("127.0.0.1:9/public/none:v1")}&verify=1`);
+  const error = page.getByTestId("error");
+  await error.waitFor({ timeout: 30_000 });
+  const text = await error.textContent();
+  assert.match(text, /NETWORK/);
+  assert.match(text, /CORS/);
+  assert.match(await verdict(page).textContent(), /failed/);
+  await page.close();
+});
