@@ -137,3 +137,52 @@ test("an unreachable registry is an error that names NETWORK and explains CORS",
   assert.match(await verdict(page).textContent(), /failed/);
   await page.close();
 });
+
+test("mirror= serves docker.io references and platform= picks from an index", async () => {
+  const f = fixture("docker-v2");
+  const mirrored = await open(`image=${encodeURIComponent(`public/docker-v2:${f.tag}`)}&mirror=${encodeURIComponent(rig.open.url)}&verify=1`);
+  await waitForVerdict(mirrored.page, /verified|failed/);
+  assert.match(await verdict(mirrored.page).textContent(), /verified/);
+  assert.equal((await mirrored.page.getByTestId("manifest-digest").textContent()).trim(), f.manifest.digest);
+  await mirrored.page.close();
+
+  const multi = fixture("multiarch");
+  const arm = multi.images.find((i) => i.platform === "linux/arm64/v8");
+  const ref = `${rig.open.host}/public/multiarch:${multi.tag}`;
+  const { page, errors } = await open(`image=${encodeURIComponent(ref)}&platform=linux/arm64/v8&verify=1`);
+  await waitForVerdict(page, /verified|failed/);
+  assert.match(await verdict(page).textContent(), /verified/);
+  assert.equal((await page.getByTestId("manifest-digest").textContent()).trim(), arm.manifest.digest);
+  assert.ok((await page.textContent("body")).includes(multi.manifest.digest), "shows the index digest");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("Cancel aborts a verification, and Verify then starts over", async () => {
+  const f = fixture("layer-64m");
+  const ref = `${rig.open.host}/public/layer-64m:${f.tag}`;
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // Hold the manifest so the run is still under way when Cancel is pressed.
+  let held = 0;
+  await page.route("**/v2/public/layer-64m/manifests/**", async (route) => {
+    held += 1;
+    await new Promise((r) => setTimeout(r, 3000));
+    await route.continue().catch(() => {});
+  });
+  await page.goto(`${site.origin}/?image=${encodeURIComponent(ref)}&verify=1`);
+  await waitForVerdict(page, /verifying/);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="cancel"]').disabled);
+  await page.getByTestId("cancel").click();
+  await waitForVerdict(page, /cancelled/);
+  assert.ok(held >= 1);
+  assert.equal(await page.getByTestId("error").count(), 0, "a cancel is not an error");
+  await page.unroute("**/v2/public/layer-64m/manifests/**");
+  await page.getByTestId("verify").click();
+  await waitForVerdict(page, /verified|failed/);
+  assert.match(await verdict(page).textContent(), /verified/);
+  assert.equal(await page.getByTestId("layer-row").getAttribute("data-status"), "ok");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
