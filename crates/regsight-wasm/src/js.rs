@@ -31,7 +31,7 @@ export interface ClientOptions {
   credentials?: Record<string, RegistryCredentials>;
   /** Platform chosen from multi-arch indexes, default "linux/amd64". */
   platform?: string;
-  /** Layers verified at once (default from navigator.hardwareConcurrency). */
+  /** Layers verified at once (default: with workers, navigator.hardwareConcurrency - 1; else 3). */
   concurrency?: number;
   /** Verifier limits. */
   limits?: { maxUncompressedSize?: number; maxRatio?: number; ratioFloor?: number; maxZstdWindow?: number };
@@ -125,12 +125,13 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
         credentials.insert(host, parsed);
     }
     let platform = dto.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
-    let concurrency = dto.concurrency.unwrap_or_else(default_concurrency).clamp(1, 16);
     let worker_url = match dto.workers {
         Some(WorkersDto::Enabled(false)) => None,
         Some(WorkersDto::Url(url)) => Some(url),
         Some(WorkersDto::Enabled(true)) | None => crate::pool::default_worker_url(),
     };
+    let concurrency =
+        dto.concurrency.unwrap_or_else(|| default_concurrency(worker_url.is_some())).clamp(1, 16);
     Ok(Settings {
         endpoints,
         credentials,
@@ -141,14 +142,18 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     })
 }
 
-/// `navigator.hardwareConcurrency` (at least 2, at most 6), or 3 where there is no navigator.
-fn default_concurrency() -> usize {
-    let global = js_sys::global();
-    js_sys::Reflect::get(&global, &"navigator".into())
+/// Layers verified at once by default. With workers, one per core but one, so the page's main
+/// thread always has a core (with every core hashing, its tasks stretch past 50 ms); in-process
+/// (Node) the work is one thread anyway and 3 downloads at a time keep it fed.
+fn default_concurrency(workers: bool) -> usize {
+    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
         .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
         .ok()
-        .and_then(|c| c.as_f64())
-        .map_or(3, |c| (c as usize).clamp(2, 6))
+        .and_then(|c| c.as_f64());
+    match (workers, cores) {
+        (true, Some(cores)) => (cores as usize).saturating_sub(1).clamp(1, 6),
+        _ => 3,
+    }
 }
 
 /// Per-call options: platform, abort signal, progress callback, file listing.
