@@ -125,7 +125,7 @@ fn layer_row(row: LayerRow) -> impl IntoView {
     }
     let error = row
         .error
-        .clone()
+        .filter(|_| details.is_empty())
         .map(|e| view! { <div class="bad small"><code>{e.code}</code> " " {e.message}</div> });
     view! {
         <tr data-testid="layer-row" data-status=status class=format!("layer row-{status}")>
