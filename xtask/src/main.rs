@@ -227,7 +227,7 @@ fn test() -> Result<()> {
             name: "native tests (cargo test --workspace)",
             result: run_status(
                 Command::new(env!("CARGO"))
-                    .args(["test", "--workspace", "--exclude", "regsight-wasm", "--exclude", "regsight-ui"])
+                    .args(["test", "--workspace", "--exclude", "regsight-wasm"])
                     .env(regsight_rig::info::RIG_ENV, &info)
                     .current_dir(workspace_root()),
             ),
