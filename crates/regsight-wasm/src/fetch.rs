@@ -1,6 +1,8 @@
 //! The one place regsight touches the network: the global `fetch`, which exists in pages, Web
 //! Workers and Node.js 20+ alike (so no `window` is ever needed).
 
+use std::ops::ControlFlow;
+
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -104,7 +106,7 @@ impl HttpResponse {
                 return Err(ClientError::TooLarge { what: what.to_owned(), limit });
             }
             body.extend_from_slice(chunk);
-            Ok(())
+            Ok(ControlFlow::Continue(()))
         })
         .await
         .map_err(|e| match e {
@@ -115,11 +117,12 @@ impl HttpResponse {
     }
 
     /// Streams the body through `sink` in slices of at most [`CHUNK_BUFFER`] bytes, copied into
-    /// one reused wasm buffer (no allocation per chunk). Stops at the first error `sink` returns.
+    /// one reused wasm buffer (no allocation per chunk). Stops early when `sink` breaks or fails,
+    /// and then cancels the download.
     pub async fn for_each_chunk(
         self,
         signal: Option<&AbortSignal>,
-        mut sink: impl FnMut(&[u8]) -> Result<(), ClientError>,
+        mut sink: impl FnMut(&[u8]) -> Result<ControlFlow<()>, ClientError>,
     ) -> Result<(), ClientError> {
         let Some(stream) = self.response.body() else { return Ok(()) };
         let reader: ReadableStreamDefaultReader =
@@ -135,22 +138,24 @@ impl HttpResponse {
             };
             let done = Reflect::get(&step, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
             if done {
-                break Ok(());
+                break Ok(false);
             }
-            let Ok(value) = Reflect::get(&step, &"value".into()) else { break Ok(()) };
+            let Ok(value) = Reflect::get(&step, &"value".into()) else { break Ok(false) };
             let chunk: Uint8Array = match value.dyn_into() {
                 Ok(chunk) => chunk,
                 Err(v) => break Err(ClientError::Js(format!("body chunk is {v:?}"))),
             };
-            if let Err(e) = copy_through(&chunk, &mut buffer, &mut sink) {
-                break Err(e);
+            match copy_through(&chunk, &mut buffer, &mut sink) {
+                Ok(ControlFlow::Continue(())) => {}
+                Ok(ControlFlow::Break(())) => break Ok(true),
+                Err(e) => break Err(e),
             }
         };
-        if result.is_err() {
+        if !matches!(result, Ok(false)) {
             // Tell the browser we no longer want the body; its own errors do not matter here.
             let _ = reader.cancel();
         }
-        result
+        result.map(|_| ())
     }
 }
 
@@ -158,8 +163,8 @@ impl HttpResponse {
 fn copy_through(
     chunk: &Uint8Array,
     buffer: &mut [u8],
-    sink: &mut impl FnMut(&[u8]) -> Result<(), ClientError>,
-) -> Result<(), ClientError> {
+    sink: &mut impl FnMut(&[u8]) -> Result<ControlFlow<()>, ClientError>,
+) -> Result<ControlFlow<()>, ClientError> {
     let len = chunk.length();
     let step = buffer.len() as u32;
     let mut offset = 0;
@@ -167,10 +172,12 @@ fn copy_through(
         let end = len.min(offset + step);
         let n = (end - offset) as usize;
         chunk.subarray(offset, end).copy_to(&mut buffer[..n]);
-        sink(&buffer[..n])?;
+        if sink(&buffer[..n])?.is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
         offset = end;
     }
-    Ok(())
+    Ok(ControlFlow::Continue(()))
 }
 
 /// Milliseconds since the Unix epoch from the JS clock (the core never reads a clock).

@@ -1,6 +1,8 @@
 //! Verifying one layer: stream its blob into the core's verifier, reporting progress. The same code
 //! runs in-process and inside a Web Worker.
 
+use std::ops::ControlFlow;
+
 use regsight_core::verify::{LayerReport, LayerVerifier, ListingOptions, Progress, VerifyOptions};
 use regsight_core::{Digest, MediaType};
 use serde::{Deserialize, Serialize};
@@ -76,19 +78,15 @@ pub async fn verify_body(
         .for_each_chunk(signal, |chunk| {
             // A content error ends the download; the report will carry it.
             if verifier.update(chunk).is_err() {
-                return Err(ClientError::Aborted);
+                return Ok(ControlFlow::Break(()));
             }
             if throttle.ready() {
                 on_progress(verifier.progress());
             }
-            Ok(())
+            Ok(ControlFlow::Continue(()))
         })
         .await;
-    match streamed {
-        Err(ClientError::Aborted) if verifier.error().is_some() => {}
-        Err(e) => return Err(e),
-        Ok(()) => {}
-    }
+    streamed?;
     on_progress(verifier.progress());
     Ok(verifier.finish())
 }
