@@ -82,10 +82,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        let core = self.core.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options)?;
-            let reference = reference.parse().map_err(ClientError::from)?;
+        self.call(reference, options, |core, reference, call| async move {
             let tags = core.tags(&reference, call.signal.as_ref()).await?;
             js::to_js(&tags)
         })
@@ -99,10 +96,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        let core = self.core.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options)?;
-            let reference = reference.parse().map_err(ClientError::from)?;
+        self.call(reference, options, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
             js::manifest_result(&resolved)
         })
@@ -115,10 +109,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        let core = self.core.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options)?;
-            let reference = reference.parse().map_err(ClientError::from)?;
+        self.call(reference, options, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
             let bytes = core.fetch_config(&resolved, call.signal.as_ref()).await?;
             js::config_result(&bytes)
@@ -133,10 +124,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_param_type = "VerifyCallOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        let core = self.core.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options)?;
-            let reference = reference.parse().map_err(ClientError::from)?;
+        self.call(reference, options, |core, reference, call| async move {
             let on_progress = |layer: usize, progress: regsight_core::verify::Progress| {
                 js::report_progress(call.on_progress.as_ref(), layer, progress);
             };
@@ -148,6 +136,22 @@ impl Client {
             };
             let verification = core.verify(&reference, verify_call).await?;
             js::verify_result(&verification)
+        })
+    }
+}
+
+impl Client {
+    /// Runs one call as a JS promise: reads its options, parses the reference, then does `work`.
+    fn call<F, Fut>(&self, reference: String, options: JsValue, work: F) -> js_sys::Promise
+    where
+        F: FnOnce(Rc<ClientCore>, regsight_core::Reference, js::CallOptions) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        let core = self.core.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let call = js::CallOptions::read(&options)?;
+            let reference = reference.parse().map_err(ClientError::from)?;
+            work(core, reference, call).await
         })
     }
 }
