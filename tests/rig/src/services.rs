@@ -374,7 +374,7 @@ fn write_nginx_config(paths: &RigPaths, page: Option<&(PathBuf, u16)>) -> Result
     let page = page
         .map(|(root, page_port)| {
             format!(
-                "server {{\n    listen 127.0.0.1:{};\n    root {};\n    location / {{ try_files $uri $uri/ /index.html; }}\n    types {{ application/wasm wasm; }}\n}}\n",
+                "server {{\n    listen 127.0.0.1:{};\n    root {};\n    location / {{ try_files $uri $uri/ /index.html; }}\n}}\n",
                 page_port,
                 root.display()
             )
