@@ -10,9 +10,10 @@
 
 use serde::Serialize;
 
-use crate::Digest;
+use crate::image_id::ImageId;
 use crate::model::{Descriptor, Manifest, parse_config, parse_manifest};
-use crate::verify::{Check, LayerSummary};
+use crate::verify::LayerSummary;
+use crate::{Check, Digest, DigestVerifier};
 
 /// One document as received from the registry.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,8 @@ pub struct ChainInput<'a> {
     pub config: Option<&'a [u8]>,
     /// One summary per manifest layer, in order; `None` where the layer was not streamed.
     pub layers: &'a [Option<LayerSummary>],
+    /// The image ID the caller expects (e.g. from `docker images`), if any.
+    pub expected_image_id: Option<&'a ImageId>,
 }
 
 /// What one document's checks found.
@@ -117,6 +120,8 @@ pub struct ChainReport {
     pub manifest: DocumentCheck,
     /// The config's checks; its computed digest is the image ID.
     pub config: Option<DocumentCheck>,
+    /// The config against the image ID the caller expected (`notChecked` when none was given).
+    pub image_id: Check,
     /// One link per manifest layer.
     pub layers: Vec<LayerLink>,
     /// Every failed or unverifiable link, one sentence each, in chain order.
@@ -170,7 +175,8 @@ pub fn verify_chain(input: &ChainInput<'_>) -> ChainReport {
         }
     };
     let Some(image) = image else {
-        return problems.report(index, manifest, None, Vec::new());
+        let image_id = if input.expected_image_id.is_some() { Check::Incomplete } else { Check::NotChecked };
+        return problems.report(index, manifest, None, image_id, Vec::new());
     };
 
     let config = match input.config {
@@ -188,6 +194,18 @@ pub fn verify_chain(input: &ChainInput<'_>) -> ChainReport {
             problems.unverifiable("the config was not fetched".into());
             None
         }
+    };
+    let image_id = match (input.expected_image_id, input.config, &config) {
+        (None, _, _) => Check::NotChecked,
+        (Some(expected), Some(bytes), Some(checked)) => {
+            let result = expected.check(bytes, &checked.computed);
+            if result == Check::Failed {
+                problems
+                    .fail(format!("the image ID is {}, not the {expected} you expected", checked.computed));
+            }
+            result
+        }
+        (Some(_), _, _) => Check::Incomplete,
     };
     let diff_ids = match input.config.map(parse_config) {
         Some(Ok(parsed)) => parsed.rootfs.diff_ids,
@@ -229,7 +247,7 @@ pub fn verify_chain(input: &ChainInput<'_>) -> ChainReport {
             image.layers.len()
         ));
     }
-    problems.report(index, manifest, config, layers)
+    problems.report(index, manifest, config, image_id, layers)
 }
 
 /// Digest, header and size checks of one document; failures are recorded in `problems`.
@@ -240,67 +258,51 @@ fn check_document(
     expected_size: Option<u64>,
     problems: &mut Problems,
 ) -> DocumentCheck {
-    let algorithm_of = |d: Option<&Digest>| d.map_or(crate::Algorithm::Sha256, Digest::algorithm);
-    let computed = {
-        let mut hasher = crate::Hasher::new(algorithm_of(expected));
-        hasher.update(doc.bytes);
-        hasher.finalize()
-    };
+    let check = DigestVerifier::check(expected.cloned(), doc.bytes);
     let size = doc.bytes.len() as u64;
-    let header = match doc.header_digest {
+    let header = match doc.header_digest.map(|value| value.trim().parse::<Digest>()) {
         None => Check::NotChecked,
-        Some(value) => match value.trim().parse::<Digest>() {
-            Ok(header) if header.algorithm() == computed.algorithm() => {
-                let check = Check::compare(header == computed);
-                if check == Check::Failed {
-                    problems.fail(format!(
-                        "the {what}'s bytes hash to {computed} but the registry's Docker-Content-Digest says {header}"
-                    ));
-                }
-                check
+        Some(Ok(header)) => {
+            let against_header = header.check(doc.bytes);
+            let result = against_header.result();
+            if result == Check::Failed {
+                problems.fail(format!(
+                    "the {what}'s bytes hash to {} but the registry's Docker-Content-Digest says {header}",
+                    against_header.computed
+                ));
             }
-            Ok(header) => {
-                let check = Check::compare(header.recompute(doc.bytes) == header);
-                if check == Check::Failed {
-                    problems.fail(format!(
-                        "the {what}'s bytes do not hash to its Docker-Content-Digest {header}"
-                    ));
-                }
-                check
-            }
-            Err(e) => {
-                problems
-                    .fail(format!("the registry sent a malformed Docker-Content-Digest for the {what}: {e}"));
-                Check::Failed
-            }
-        },
-    };
-    let expected_check = match expected {
-        None => Check::NotChecked,
-        Some(want) => {
-            let check = Check::compare(*want == computed);
-            if check == Check::Failed {
-                problems.fail(format!("the {what}'s bytes hash to {computed}, expected {want}"));
-            }
-            check
+            result
+        }
+        // A header in an algorithm we cannot compute proves nothing either way; the pin and the
+        // descriptors are the chain, the header only the registry's own claim.
+        Some(Err(e)) if e.code() == crate::ErrorCode::Unsupported => Check::Unsupported,
+        Some(Err(e)) => {
+            problems.fail(format!("the registry sent a malformed Docker-Content-Digest for the {what}: {e}"));
+            Check::Failed
         }
     };
+    let expected_check = check.result();
+    if expected_check == Check::Failed
+        && let Some(want) = &check.expected
+    {
+        problems.fail(format!("the {what}'s bytes hash to {}, expected {want}", check.computed));
+    }
     let size_check = match expected_size {
         None => Check::NotChecked,
         Some(want) => {
-            let check = Check::compare(want == size);
-            if check == Check::Failed {
+            let result = Check::compare(want == size);
+            if result == Check::Failed {
                 problems.fail(format!("the {what} is {size} bytes, its descriptor says {want}"));
             }
-            check
+            result
         }
     };
     DocumentCheck {
-        computed,
+        computed: check.computed,
         size,
         header_digest: doc.header_digest.map(str::to_owned),
         header,
-        expected_digest: expected.cloned(),
+        expected_digest: check.expected,
         expected: expected_check,
         expected_size,
         size_check,
@@ -341,7 +343,11 @@ fn layer_status(
         );
     }
     if let Some(error) = &report.error {
-        return (LinkStatus::Failed, Some(format!("layer {i}: {}", error.message)));
+        let mut sentence = format!("layer {i}: {}", error.message);
+        for other in &report.other_errors {
+            sentence.push_str(&format!("; also {}", other.message));
+        }
+        return (LinkStatus::Failed, Some(sentence));
     }
     if !report.verified {
         return (LinkStatus::Failed, Some(format!("layer {i} did not verify")));
@@ -377,6 +383,7 @@ impl Problems {
         index: Option<DocumentCheck>,
         manifest: DocumentCheck,
         config: Option<DocumentCheck>,
+        image_id: Check,
         layers: Vec<LayerLink>,
     ) -> ChainReport {
         let verdict = if self.failed {
@@ -386,7 +393,7 @@ impl Problems {
         } else {
             Verdict::Verified
         };
-        ChainReport { verdict, index, manifest, config, layers, problems: self.sentences }
+        ChainReport { verdict, index, manifest, config, image_id, layers, problems: self.sentences }
     }
 }
 
@@ -456,6 +463,7 @@ mod tests {
             manifest: Document { bytes: &img.manifest, content_type: None, header_digest: header },
             config: Some(&img.config),
             layers: &img.reports,
+            expected_image_id: None,
         }
     }
 
@@ -488,6 +496,32 @@ mod tests {
 
         let report = verify_chain(&input(&img, None, Some("sha256:nothex")));
         assert!(report.problems[0].contains("malformed Docker-Content-Digest"), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn an_expected_image_id_must_match_the_config() {
+        let img = image(&[b"layer"], None);
+        let config_id = Digest::sha256_of(&img.config);
+        let short: ImageId = config_id.hex()[..12].parse().expect("prefix");
+        let mut chain = input(&img, None, None);
+        chain.expected_image_id = Some(&short);
+        let report = verify_chain(&chain);
+        assert_eq!((report.image_id, report.verdict), (Check::Passed, Verdict::Verified));
+
+        let other: ImageId = Digest::sha256_of(b"another config").hex()[..12].parse().expect("prefix");
+        chain.expected_image_id = Some(&other);
+        let report = verify_chain(&chain);
+        assert_eq!((report.image_id, report.verdict), (Check::Failed, Verdict::Failed));
+        assert!(report.problems.iter().any(|p| p.contains(&other.to_string())), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn a_header_in_an_unknown_algorithm_is_unsupported_not_a_mismatch() {
+        let img = image(&[b"layer"], None);
+        let header = format!("blake3:{}", "ab".repeat(32));
+        let report = verify_chain(&input(&img, None, Some(&header)));
+        assert_eq!(report.manifest.header, Check::Unsupported);
+        assert_eq!(report.verdict, Verdict::Verified, "{:?}", report.problems);
     }
 
     #[test]
@@ -590,6 +624,7 @@ mod tests {
             },
             config: None,
             layers: &[],
+            expected_image_id: None,
         };
         let report = verify_chain(&chain);
         assert_eq!(report.verdict, Verdict::Unverifiable);

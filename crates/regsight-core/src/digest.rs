@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Digest as _;
 
-use crate::ErrorCode;
+use crate::{Check, ErrorCode};
 
 /// A digest algorithm this crate can compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -105,11 +105,10 @@ impl Digest {
         hasher.finalize()
     }
 
-    /// Digest of `bytes` with this digest's own algorithm; use it to check bytes against it.
-    pub fn recompute(&self, bytes: &[u8]) -> Self {
-        let mut hasher = Hasher::new(self.algorithm);
-        hasher.update(bytes);
-        hasher.finalize()
+    /// Checks `bytes` against this digest: the one comparison every caller uses for whole
+    /// documents (pin, index entry, `Docker-Content-Digest`, config).
+    pub fn check(&self, bytes: &[u8]) -> DigestCheck {
+        DigestVerifier::check(Some(self.clone()), bytes)
     }
 
     /// The algorithm.
@@ -166,6 +165,67 @@ impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The outcome of hashing bytes, and of comparing them with the digest they should have.
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestCheck {
+    /// The digest the bytes should have, if one was given.
+    pub expected: Option<Digest>,
+    /// The digest they have, computed with the expected digest's algorithm.
+    pub computed: Digest,
+}
+
+impl DigestCheck {
+    /// `Passed`, `Failed`, or `NotChecked` when nothing was expected.
+    pub fn result(&self) -> Check {
+        match &self.expected {
+            None => Check::NotChecked,
+            Some(expected) => Check::compare(*expected == self.computed),
+        }
+    }
+
+    /// True when a digest was expected and the bytes hash to it.
+    pub fn matches(&self) -> bool {
+        self.result() == Check::Passed
+    }
+}
+
+/// Hashes a stream of bytes with the algorithm of the digest they should have, so a sha512
+/// expectation is never compared with a sha256 computation; with no expectation, sha256.
+///
+/// Call order: [`DigestVerifier::new`], [`DigestVerifier::update`] for each chunk, then
+/// [`DigestVerifier::finish`] once. Every digest comparison in the workspace ends here.
+#[derive(Debug, Clone)]
+pub struct DigestVerifier {
+    expected: Option<Digest>,
+    hasher: Hasher,
+}
+
+impl DigestVerifier {
+    /// A verifier for bytes that should hash to `expected` (or that are only to be hashed).
+    pub fn new(expected: Option<Digest>) -> Self {
+        let algorithm = expected.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
+        Self { hasher: Hasher::new(algorithm), expected }
+    }
+
+    /// Hashes `bytes` in one go and compares them with `expected`, if given.
+    pub fn check(expected: Option<Digest>, bytes: &[u8]) -> DigestCheck {
+        let mut verifier = Self::new(expected);
+        verifier.update(bytes);
+        verifier.finish()
+    }
+
+    /// Absorbs more bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+    }
+
+    /// Ends hashing and compares.
+    pub fn finish(self) -> DigestCheck {
+        DigestCheck { computed: self.hasher.finalize(), expected: self.expected }
     }
 }
 
@@ -251,6 +311,21 @@ mod tests {
             let err = input.parse::<Digest>().expect_err(input);
             assert!(check(&err), "{input}: unexpected {err:?}");
         }
+    }
+
+    #[test]
+    fn a_check_hashes_with_the_expected_algorithm() {
+        // sha512("abc"), from FIPS 180-2 appendix C.1.
+        let expected: Digest = "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
+                                2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+            .parse()
+            .expect("valid sha512 digest");
+        let check = expected.check(b"abc");
+        assert_eq!(check.result(), Check::Passed, "{check:?}");
+        assert_eq!(check.computed.algorithm(), Algorithm::Sha512);
+        let other = expected.check(b"abd");
+        assert_eq!(other.result(), Check::Failed);
+        assert_eq!(other.computed.algorithm(), Algorithm::Sha512);
     }
 
     #[test]

@@ -7,9 +7,11 @@
 
 pub mod auth;
 pub mod chain;
+pub mod check;
 pub mod digest;
 pub mod endpoint;
 pub mod error_code;
+pub mod image_id;
 pub mod media_type;
 pub mod model;
 pub mod platform;
@@ -23,9 +25,11 @@ pub use auth::{
     TokenRequest, UnixMillis,
 };
 pub use chain::{ChainInput, ChainReport, Document, Verdict, verify_chain};
-pub use digest::{Algorithm, Digest, DigestError, Hasher};
+pub use check::Check;
+pub use digest::{Algorithm, Digest, DigestCheck, DigestError, DigestVerifier, Hasher};
 pub use endpoint::{BaseUrl, EndpointError, Endpoints, NextLink, next_link};
 pub use error_code::ErrorCode;
+pub use image_id::ImageId;
 pub use media_type::{Compression, MANIFEST_ACCEPT, MediaType};
 pub use model::{
     DecodeError, Descriptor, ImageConfig, ImageManifest, Index, Manifest, ManifestError, parse_config,

@@ -196,7 +196,13 @@ pub enum ReferenceError {
 impl ReferenceError {
     /// The stable error code for this error.
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::InvalidReference
+        match self {
+            // A digest in an algorithm we cannot compute is not a typo: say so, never "mismatch".
+            Self::BadDigest { source, .. } if source.code() == ErrorCode::Unsupported => {
+                ErrorCode::Unsupported
+            }
+            _ => ErrorCode::InvalidReference,
+        }
     }
 }
 

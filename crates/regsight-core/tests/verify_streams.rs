@@ -261,6 +261,34 @@ fn flipped_bits_are_caught_as_corruption_or_mismatch() {
 }
 
 #[test]
+fn a_tampered_blob_reports_its_digest_first_and_the_gzip_fault_second() {
+    let tar = sample_tar();
+    let blob = gzip(&tar);
+    let (claimed, size) = (sha256sum(&blob), blob.len() as u64);
+    let mut tampered = blob.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x55;
+    let diff_id = sha256sum(&tar);
+    for chunk in [1, 7, 4096, tampered.len()] {
+        let r =
+            verify_chunked(&GZIP, &tampered, &claimed, size, Some(&diff_id), VerifyOptions::default(), chunk);
+        // Every byte was read: the blob's digest is the primary fact, computed as sha256sum does.
+        assert_eq!(r.compressed_size, size, "chunk {chunk}");
+        assert_eq!(r.computed_digest.as_ref(), Some(&sha256sum(&tampered)), "chunk {chunk}");
+        assert_eq!((r.digest, r.size, r.diff_id), (Check::Failed, Check::Passed, Check::Incomplete));
+        assert_eq!(
+            r.error,
+            Some(VerifyError::DigestMismatch { expected: claimed.clone(), computed: sha256sum(&tampered) })
+        );
+        assert_eq!(r.other_errors.len(), 1, "chunk {chunk}: {:?}", r.other_errors);
+        assert_eq!(r.other_errors[0].code(), ErrorCode::CorruptStream, "{:?}", r.other_errors);
+        let summary = r.summary();
+        assert_eq!(summary.error.as_ref().map(|e| e.code.as_str()), Some("DIGEST_MISMATCH"));
+        assert_eq!(summary.other_errors[0].code, "CORRUPT_STREAM");
+    }
+}
+
+#[test]
 fn gzip_faults_are_named_precisely() {
     let tar = sample_tar();
     let blob = gzip(&tar);
@@ -353,7 +381,12 @@ fn gzip_bomb_is_stopped_by_the_ratio_cap_quickly() {
     assert_eq!(r.error, Some(VerifyError::RatioExceeded { max_ratio: 100, declared, limit }));
     assert_eq!(r.error.as_ref().map(VerifyError::code), Some(ErrorCode::LimitExceeded));
     assert!(r.uncompressed_size <= limit);
-    assert!(r.compressed_size < declared, "stopped before the end of the input");
+    // Decoding stopped at the cap; hashing went on, so the blob's digest is still known.
+    assert_eq!(r.compressed_size, declared);
+    assert_eq!(r.computed_digest.as_ref(), Some(&sha256sum(&bomb)));
+    assert_eq!(r.digest, Check::Passed);
+    assert_eq!(r.diff_id, Check::NotChecked);
+    assert_eq!(r.computed_diff_id, None, "no diff_id for a layer that was not decoded to its end");
     assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
 
     // The absolute cap, when it is the tighter one.

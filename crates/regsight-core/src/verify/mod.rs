@@ -19,7 +19,8 @@ mod tar;
 mod verifier;
 mod zstd;
 
+pub use crate::check::Check;
 pub use error::{GzipFault, VerifyError};
-pub use report::{Check, LayerReport, LayerSummary, ReportedError};
+pub use report::{LayerReport, LayerSummary, ReportedError};
 pub use tar::{EntryKind, ListingOptions, TarEntry, TarError, TarListing, TarWalker, Whiteout};
 pub use verifier::{LayerVerifier, Progress, VerifyOptions};

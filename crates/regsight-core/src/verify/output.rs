@@ -3,7 +3,7 @@
 
 use super::error::VerifyError;
 use super::tar::TarWalker;
-use crate::{Algorithm, Digest, Hasher};
+use crate::{Digest, DigestCheck, DigestVerifier};
 
 /// Receives decompressed bytes from a decoder; an error stops the decoder.
 pub(crate) trait Sink {
@@ -53,20 +53,20 @@ pub(crate) struct Uncompressed {
     /// Bytes accepted so far.
     pub(crate) len: u64,
     cap: Cap,
-    hasher: Hasher,
+    diff_id: DigestVerifier,
     /// The tar walker, when a listing was asked for.
     pub(crate) tar: Option<TarWalker>,
 }
 
 impl Uncompressed {
-    /// An empty output hashed with `algorithm`.
-    pub(crate) fn new(algorithm: Algorithm, cap: Cap, tar: Option<TarWalker>) -> Self {
-        Self { len: 0, cap, hasher: Hasher::new(algorithm), tar }
+    /// An empty output that should hash to `diff_id`, when the config gives one.
+    pub(crate) fn new(diff_id: Option<Digest>, cap: Cap, tar: Option<TarWalker>) -> Self {
+        Self { len: 0, cap, diff_id: DigestVerifier::new(diff_id), tar }
     }
 
-    /// The digest of everything accepted (the diff_id), and the tar walker.
-    pub(crate) fn finish(self) -> (Digest, Option<TarWalker>) {
-        (self.hasher.finalize(), self.tar)
+    /// The digest of everything accepted (the diff_id) against the expected one, and the tar walker.
+    pub(crate) fn finish(self) -> (DigestCheck, Option<TarWalker>) {
+        (self.diff_id.finish(), self.tar)
     }
 }
 
@@ -77,7 +77,7 @@ impl Sink for Uncompressed {
             return Err(self.cap.error());
         }
         self.len = len;
-        self.hasher.update(bytes);
+        self.diff_id.update(bytes);
         if let Some(tar) = &mut self.tar {
             tar.update(bytes);
         }
@@ -103,11 +103,11 @@ mod tests {
 
     #[test]
     fn output_stops_at_the_cap_without_counting_past_it() {
-        let mut out = Uncompressed::new(Algorithm::Sha256, Cap::Absolute { limit: 10 }, None);
+        let mut out = Uncompressed::new(None, Cap::Absolute { limit: 10 }, None);
         out.write(b"12345").expect("under the cap");
         out.write(b"67890").expect("at the cap");
         assert_eq!(out.write(b"x"), Err(VerifyError::UncompressedTooLarge { limit: 10 }));
         assert_eq!(out.len, 10);
-        assert_eq!(out.finish().0, Digest::sha256_of(b"1234567890"));
+        assert_eq!(out.finish().0.computed, Digest::sha256_of(b"1234567890"));
     }
 }

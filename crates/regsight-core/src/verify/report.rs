@@ -4,28 +4,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::VerifyError;
 use super::tar::TarListing;
-use crate::{Compression, Digest, MediaType};
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Check {
-    /// The computed value equals the expected one.
-    Passed,
-    /// The computed value differs from the expected one.
-    Failed,
-    /// Nothing was expected (e.g. no diff_id given), so nothing was compared.
-    NotChecked,
-    /// Verification stopped before the value could be computed.
-    Incomplete,
-}
-
-impl Check {
-    /// `Passed` or `Failed` depending on `equal`.
-    pub(crate) fn compare(equal: bool) -> Self {
-        if equal { Self::Passed } else { Self::Failed }
-    }
-}
+use crate::{Check, Compression, Digest, MediaType};
 
 /// Everything known about a layer once its verifier is finished.
 #[must_use]
@@ -59,8 +38,11 @@ pub struct LayerReport {
     pub diff_id: Check,
     /// The tar listing, when it was asked for.
     pub listing: Option<TarListing>,
-    /// Why the layer is not verified: what stopped the verifier, else the first failed check.
+    /// Why the layer is not verified: the most telling problem (size, then digest, then
+    /// decompression, then diff_id).
     pub error: Option<VerifyError>,
+    /// Any further problems, in the same order (e.g. the gzip error behind a digest mismatch).
+    pub other_errors: Vec<VerifyError>,
     /// True when nothing failed (a diff_id that was not given counts as not failed).
     pub verified: bool,
 }
@@ -100,8 +82,11 @@ pub struct LayerSummary {
     pub diff_id: Check,
     /// True when nothing failed.
     pub verified: bool,
-    /// Why not, as a stable code and a sentence.
+    /// Why not, as a stable code and a sentence: the most telling problem.
     pub error: Option<ReportedError>,
+    /// Any further problems, in order.
+    #[serde(default)]
+    pub other_errors: Vec<ReportedError>,
 }
 
 /// An error that crossed a boundary as data: its stable code and its message.
@@ -111,6 +96,12 @@ pub struct ReportedError {
     pub code: String,
     /// The message for people.
     pub message: String,
+}
+
+impl From<&VerifyError> for ReportedError {
+    fn from(error: &VerifyError) -> Self {
+        Self { code: error.code().as_str().to_owned(), message: error.to_string() }
+    }
 }
 
 impl LayerReport {
@@ -128,10 +119,8 @@ impl LayerReport {
             size: self.size,
             diff_id: self.diff_id,
             verified: self.verified,
-            error: self
-                .error
-                .as_ref()
-                .map(|e| ReportedError { code: e.code().as_str().to_owned(), message: e.to_string() }),
+            error: self.error.as_ref().map(ReportedError::from),
+            other_errors: self.other_errors.iter().map(ReportedError::from).collect(),
         }
     }
 }

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::error::VerifyError;
 use super::gzip::GzipDecoder;
 use super::output::{Cap, Sink, Uncompressed};
-use super::report::{Check, LayerReport};
+use super::report::LayerReport;
 use super::tar::{ListingOptions, TarWalker};
 use super::zstd::ZstdDecoder;
-use crate::{Algorithm, Compression, Digest, Hasher, MediaType};
+use crate::{Check, Compression, Digest, DigestCheck, DigestVerifier, MediaType};
 
 /// Limits and switches for a [`LayerVerifier`]; the defaults are explained in `NOTES.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,12 +72,15 @@ enum Decoder {
 /// time, then [`LayerVerifier::finish`] once, when the stream ends or is abandoned.
 ///
 /// `update` hashes the compressed bytes, decompresses them through one fixed output buffer,
-/// hashes the result and (if asked) lists the tar. It returns an error as soon as the blob is
-/// known to be bad (too long, corrupt, a decompression bomb); the verifier then ignores further
-/// input and returns that error again, so the caller should stop downloading. `finish` always
-/// returns a report with what was computed, including that error. For a stream that does not stop
-/// early the report does not depend on how the chunks were cut; after a stop, the byte counts say
-/// how far it got, which does.
+/// hashes the result and (if asked) lists the tar. When decompression fails (corrupt data, a
+/// decompression bomb, a cap), decoding stops but hashing goes on, so the blob's digest — the
+/// primary fact — is still known once every byte has arrived; the error is available from
+/// [`LayerVerifier::error`]. `update` returns an error only when reading on is pointless: more
+/// bytes arrived than the descriptor declares. The verifier then ignores further input and returns
+/// that error again, so the caller should stop downloading. `finish` always returns a report with
+/// what was computed and every error found, the most telling first. For a stream that does not
+/// stop early the report does not depend on how the chunks were cut; after a stop, the byte counts
+/// say how far it got, which does.
 pub struct LayerVerifier {
     media_type: MediaType,
     compression: Compression,
@@ -85,11 +88,14 @@ pub struct LayerVerifier {
     declared_size: u64,
     expected_diff_id: Option<Digest>,
     received: u64,
-    compressed: Hasher,
+    compressed: DigestVerifier,
     decoder: Decoder,
     output: Uncompressed,
     buffer: Box<[u8]>,
-    error: Option<VerifyError>,
+    /// Why the stream must stop (too long); nothing more is read.
+    stopped: Option<VerifyError>,
+    /// Why decompression stopped; the compressed bytes are still hashed.
+    decode_error: Option<VerifyError>,
 }
 
 impl LayerVerifier {
@@ -111,47 +117,46 @@ impl LayerVerifier {
             Compression::Zstd => Decoder::Zstd(Box::new(ZstdDecoder::new(options.max_zstd_window))),
         };
         let cap = Cap::new(options.max_uncompressed_size, options.max_ratio, size, options.ratio_floor);
-        let diff_algorithm = diff_id.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
         let tar = options.listing.map(TarWalker::new);
         Ok(Self {
             media_type: media_type.clone(),
             compression,
-            compressed: Hasher::new(digest.algorithm()),
+            compressed: DigestVerifier::new(Some(digest.clone())),
             expected_digest: digest,
             declared_size: size,
-            expected_diff_id: diff_id,
+            expected_diff_id: diff_id.clone(),
             received: 0,
             decoder,
-            output: Uncompressed::new(diff_algorithm, cap, tar),
+            output: Uncompressed::new(diff_id, cap, tar),
             buffer: vec![0; options.output_buffer_size.max(1024)].into_boxed_slice(),
-            error: None,
+            stopped: None,
+            decode_error: None,
         })
     }
 
-    /// Takes the next chunk of the blob. After an error, returns that error and does nothing.
+    /// Takes the next chunk of the blob. Errs only when the stream must stop (see the type's
+    /// documentation); after that, returns that error and does nothing.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {
-        if let Some(error) = &self.error {
+        if let Some(error) = &self.stopped {
             return Err(error.clone());
         }
-        let result = self.process(chunk);
-        if let Err(error) = &result {
-            self.error = Some(error.clone());
-        }
-        result
-    }
-
-    fn process(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {
         let received = self.received.saturating_add(chunk.len() as u64);
         if received > self.declared_size {
-            return Err(VerifyError::TooLong { declared: self.declared_size, received });
+            let error = VerifyError::TooLong { declared: self.declared_size, received };
+            self.stopped = Some(error.clone());
+            return Err(error);
         }
         self.received = received;
         self.compressed.update(chunk);
-        match &mut self.decoder {
-            Decoder::Plain => self.output.write(chunk),
-            Decoder::Gzip(gzip) => gzip.update(chunk, &mut self.buffer, &mut self.output),
-            Decoder::Zstd(zstd) => zstd.update(chunk, &mut self.buffer, &mut self.output),
+        if self.decode_error.is_none() {
+            let decoded = match &mut self.decoder {
+                Decoder::Plain => self.output.write(chunk),
+                Decoder::Gzip(gzip) => gzip.update(chunk, &mut self.buffer, &mut self.output),
+                Decoder::Zstd(zstd) => zstd.update(chunk, &mut self.buffer, &mut self.output),
+            };
+            self.decode_error = decoded.err();
         }
+        Ok(())
     }
 
     /// Bytes received and produced so far.
@@ -159,54 +164,54 @@ impl LayerVerifier {
         Progress { received: self.received, uncompressed: self.output.len, declared: self.declared_size }
     }
 
-    /// The error that stopped the verifier, if one did.
+    /// The error that stopped the stream or the decompression, if one did.
     pub fn error(&self) -> Option<&VerifyError> {
-        self.error.as_ref()
+        self.stopped.as_ref().or(self.decode_error.as_ref())
     }
 
     /// Ends verification (the stream is over or abandoned) and reports what was found.
     pub fn finish(self) -> LayerReport {
-        let stopped = self.error.is_some();
-        let size = match &self.error {
-            Some(VerifyError::TooLong { .. }) => Check::Failed,
-            Some(_) => Check::Incomplete,
-            None => Check::compare(self.received == self.declared_size),
+        // A stream stopped for being too long was not hashed (nor decoded) to its end; any other was.
+        let too_long = self.stopped.is_some();
+        let size = Check::compare(!too_long && self.received == self.declared_size);
+        let size_error = match self.stopped {
+            Some(error) => Some(error),
+            None => (size == Check::Failed)
+                .then_some(VerifyError::TooShort { declared: self.declared_size, received: self.received }),
         };
-        let too_short = (size == Check::Failed && !stopped)
-            .then_some(VerifyError::TooShort { declared: self.declared_size, received: self.received });
-        let decoded = match &self.decoder {
-            _ if stopped => Err(None),
-            Decoder::Plain => Ok(()),
-            Decoder::Gzip(gzip) => gzip.finish().map_err(Some),
-            Decoder::Zstd(zstd) => zstd.finish().map_err(Some),
+        let digest_check = (!too_long).then(|| self.compressed.finish());
+        let digest = digest_check.as_ref().map_or(Check::Incomplete, DigestCheck::result);
+        let computed_digest = digest_check.map(|c| c.computed);
+        let digest_error = computed_digest.as_ref().filter(|_| digest == Check::Failed).map(|computed| {
+            VerifyError::DigestMismatch { expected: self.expected_digest.clone(), computed: computed.clone() }
+        });
+        let decode_error = match (self.decode_error, &self.decoder) {
+            (Some(error), _) => Some(error),
+            (None, _) if too_long => None,
+            (None, Decoder::Plain) => None,
+            (None, Decoder::Gzip(gzip)) => gzip.finish().err(),
+            (None, Decoder::Zstd(zstd)) => zstd.finish().err(),
         };
-        let computed_digest = (!stopped).then(|| self.compressed.finalize());
-        let digest = match &computed_digest {
-            Some(computed) => Check::compare(*computed == self.expected_digest),
-            None => Check::Incomplete,
-        };
+        let decoded = !too_long && decode_error.is_none();
         let uncompressed_size = self.output.len;
-        let (diff_id_of_output, tar) = self.output.finish();
-        let computed_diff_id = decoded.is_ok().then_some(diff_id_of_output);
-        let diff_id = match (&self.expected_diff_id, &computed_diff_id) {
+        let (diff_id_check, tar) = self.output.finish();
+        let diff_id_check = decoded.then_some(diff_id_check);
+        let diff_id = match (&self.expected_diff_id, &diff_id_check) {
             (None, _) => Check::NotChecked,
             (Some(_), None) => Check::Incomplete,
-            (Some(expected), Some(computed)) => Check::compare(expected == computed),
+            (Some(_), Some(check)) => check.result(),
         };
-        let digest_error = match &computed_digest {
-            Some(computed) if *computed != self.expected_digest => Some(VerifyError::DigestMismatch {
-                expected: self.expected_digest.clone(),
-                computed: computed.clone(),
-            }),
-            _ => None,
-        };
+        let computed_diff_id = diff_id_check.map(|c| c.computed);
         let diff_id_error = match (&self.expected_diff_id, &computed_diff_id) {
-            (Some(expected), Some(computed)) if expected != computed => {
+            (Some(expected), Some(computed)) if diff_id == Check::Failed => {
                 Some(VerifyError::DiffIdMismatch { expected: expected.clone(), computed: computed.clone() })
             }
             _ => None,
         };
-        let error = self.error.or(too_short).or(decoded.err().flatten()).or(digest_error).or(diff_id_error);
+        // The most telling fact first: the blob's size, then its digest, then what decoding found.
+        let mut errors = [size_error, digest_error, decode_error, diff_id_error].into_iter().flatten();
+        let error = errors.next();
+        let other_errors: Vec<VerifyError> = errors.collect();
         LayerReport {
             media_type: self.media_type,
             compression: self.compression,
@@ -223,6 +228,7 @@ impl LayerVerifier {
             listing: tar.map(TarWalker::finish),
             verified: error.is_none(),
             error,
+            other_errors,
         }
     }
 }
