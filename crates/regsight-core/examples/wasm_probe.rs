@@ -15,10 +15,14 @@
 
 #![allow(unsafe_code)]
 
-use regsight_core::auth::{BearerChallenge, parse_challenges};
+use regsight_core::auth::{
+    Action, BearerChallenge, Contact, CredentialStore, Credentials, Password, Scope, ScopeSet, Session,
+    UnixMillis, parse_challenges,
+};
+use regsight_core::platform::{Platform, select};
 use regsight_core::{
-    ChainInput, Digest, Document, LayerReport, LayerVerifier, Manifest, Reference, Verdict, VerifyOptions,
-    parse_config, parse_manifest, verify_chain,
+    ChainInput, Digest, Document, Endpoints, ImageId, LayerReport, LayerVerifier, Manifest, Reference,
+    Verdict, VerifyOptions, next_link, parse_config, parse_manifest, verify_chain,
 };
 
 /// The layer: a ustar archive holding `etc/probe.txt`, gzip -9 with mtime 0.
@@ -84,12 +88,14 @@ pub extern "C" fn probe_verify(chunk: u32) -> u32 {
     u32::from(verify_layer(chunk).is_some_and(|report| report.verified))
 }
 
-/// Verifies the whole chain (pin, manifest, config, the layer streamed in `chunk`-byte pieces);
-/// returns 1 if the verdict is verified.
+/// Verifies the whole chain (pin, manifest, config against an abbreviated image ID, the layer
+/// streamed in `chunk`-byte pieces); returns 1 if the verdict is verified.
 #[unsafe(no_mangle)]
 pub extern "C" fn probe_chain(chunk: u32) -> u32 {
     let (Some(report), Ok(pinned)) = (verify_layer(chunk), PINNED.parse::<Digest>()) else { return 0 };
     let layers = [Some(report.summary())];
+    // The image ID as `docker images` would show it: the config digest's first 12 hex digits.
+    let image_id = "8c29220e6db8".parse::<ImageId>().ok();
     let chain = verify_chain(&ChainInput {
         pinned: Some(&pinned),
         index: None,
@@ -97,8 +103,83 @@ pub extern "C" fn probe_chain(chunk: u32) -> u32 {
         manifest: Document { bytes: MANIFEST.as_bytes(), content_type: None, header_digest: Some(PINNED) },
         config: Some(CONFIG.as_bytes()),
         layers: &layers,
+        expected_image_id: image_id.as_ref(),
     });
     u32::from(chain.verdict == Verdict::Verified)
+}
+
+/// Drives an auth session through the anonymous token flow at time `now_secs`; returns 1 when
+/// the registry request is finally sent with the token and answered.
+#[unsafe(no_mangle)]
+pub extern "C" fn probe_session(now_secs: u32) -> u32 {
+    let now = UnixMillis(u64::from(now_secs) * 1000);
+    let Ok(scope) = Scope::repository_pull("probe/app") else { return 0 };
+    let url = "https://registry.example/v2/probe/app/manifests/v1";
+    let Ok(mut session) = Session::new("https://registry.example", Credentials::Anonymous) else { return 0 };
+    let Ok((mut attempt, Action::Send { authorization: None })) =
+        session.start(url, ScopeSet::from(scope), now)
+    else {
+        return 0;
+    };
+    let challenge = r#"Bearer realm="https://registry.example/token",service="registry.example",scope="repository:probe/app:pull""#;
+    let Ok(Action::FetchToken(request)) = session.handle_response(&mut attempt, 401, Some(challenge), now)
+    else {
+        return 0;
+    };
+    if !request.url().starts_with("https://registry.example/token?") {
+        return 0;
+    }
+    let body = br#"{"token":"probe-token","expires_in":300}"#;
+    let Ok(Action::Send { authorization: Some(header) }) =
+        session.handle_token_response(&mut attempt, 200, body, now)
+    else {
+        return 0;
+    };
+    let answered = session.handle_response(&mut attempt, 200, None, now);
+    u32::from(header.value() == "Bearer probe-token" && answered == Ok(Action::Done))
+}
+
+/// Builds endpoints (a mirror for docker.io), follows a relative `Link`, picks credentials for
+/// the mirror; returns the number of path segments of the next page's URL, or 0 if a step failed.
+#[unsafe(no_mangle)]
+pub extern "C" fn probe_endpoint(page: u32) -> u32 {
+    let mut endpoints = Endpoints::new();
+    if endpoints.set_base_url("docker.io", "https://mirror.example/hub").is_err() {
+        return 0;
+    }
+    let Ok(reference) = Reference::parse("python:2.7") else { return 0 };
+    let Ok(base) = endpoints.base_url(reference.registry()) else { return 0 };
+    let mut store = CredentialStore::new();
+    let Ok(password) = Password::new("probe", "secret") else { return 0 };
+    if store.insert("docker.io", Credentials::Password(password)).is_err() {
+        return 0;
+    }
+    let via_mirror = endpoints.is_overridden(reference.registry());
+    let contact = Contact { base: &base, registry: reference.registry(), via_mirror };
+    if store.for_contact(contact) != Credentials::Anonymous {
+        return 0;
+    }
+    let tags = base.tags_list(&reference, Some(page), None);
+    let link = format!(r#"</hub/v2/library/python/tags/list?n={page}&last=v{page}>; rel="next""#);
+    match next_link(&link, &tags) {
+        Ok(Some(next)) if next.same_origin => next.url.split('/').count() as u32,
+        _ => 0,
+    }
+}
+
+/// Chooses linux/arm64 from a two-entry index (entry sizes `n` and `n + 1`); returns the chosen
+/// entry's size, or 0 if it failed.
+#[unsafe(no_mangle)]
+pub extern "C" fn probe_platform(n: u32) -> u32 {
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+        {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{PINNED}","size":{n},"platform":{{"os":"linux","architecture":"amd64"}}}},
+        {{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{PINNED}","size":{},"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}}]}}"#,
+        n + 1
+    );
+    let Ok(Manifest::Index(index)) = parse_manifest(index.as_bytes(), None) else { return 0 };
+    let wanted = Platform::new("linux", "arm64", None);
+    select(&index, &wanted).map_or(0, |entry| entry.size as u32)
 }
 
 /// The layer's report, checked against the manifest's descriptor and the config's diff_id.
@@ -125,6 +206,10 @@ mod tests {
         assert_eq!(probe_reference(12), 3);
         assert_eq!(probe_manifest(5), 5);
         assert_eq!(probe_challenge(3), 3);
+        assert_eq!(probe_session(1_700_000_000), 1);
+        // https: / / mirror.example / hub / v2 / library / python / tags / list?…
+        assert_eq!(probe_endpoint(50), 9);
+        assert_eq!(probe_platform(7), 8);
         for chunk in [0, 1, 7, 64, 1 << 20] {
             assert_eq!(probe_verify(chunk), 1, "chunk {chunk}");
             assert_eq!(probe_chain(chunk), 1, "chunk {chunk}");

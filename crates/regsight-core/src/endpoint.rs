@@ -256,6 +256,12 @@ impl Endpoints {
         Ok(())
     }
 
+    /// True when requests for `registry` go to a configured base URL (a mirror or gateway)
+    /// rather than the registry's own endpoint.
+    pub fn is_overridden(&self, registry: &str) -> bool {
+        registry_key(registry).is_ok_and(|key| self.overrides.contains_key(&key))
+    }
+
     /// The base URL for `registry`: its override if one is set, otherwise the default.
     pub fn base_url(&self, registry: &str) -> Result<BaseUrl, EndpointError> {
         match self.overrides.get(&registry_key(registry)?) {

@@ -15,6 +15,7 @@ pub mod challenge;
 pub mod header;
 pub mod scope;
 pub mod session;
+pub mod store;
 pub mod time;
 pub mod token;
 
@@ -27,6 +28,7 @@ pub use challenge::{
 pub use header::AuthHeader;
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use session::{Action, Attempt, AuthError, Credentials, Session, TokenRequest, UnauthorizedReason};
+pub use store::{Contact, CredentialKeyError, CredentialStore};
 pub use time::{TimestampError, UnixMillis};
 pub use token::{BearerToken, TokenError, TokenResponse};
 
