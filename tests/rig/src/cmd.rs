@@ -40,6 +40,18 @@ pub fn sh_quote(s: impl AsRef<std::ffi::OsStr>) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// True when a shell pipeline (`bash -o pipefail -c`) exits 0; its output is discarded.
+pub fn succeeds(script: &str) -> Result<bool> {
+    let status = Command::new("bash")
+        .args(["-o", "pipefail", "-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| rig_err!("cannot run bash for `{script}`: {e}"))?;
+    Ok(status.success())
+}
+
 /// `sha256:<hex>` of a file, computed by coreutils `sha256sum` (independent of our code).
 pub fn sha256sum_file(path: &Path) -> Result<String> {
     sha256sum_of(&format!("cat {}", sh_quote(path)))
@@ -47,12 +59,39 @@ pub fn sha256sum_file(path: &Path) -> Result<String> {
 
 /// `sha256:<hex>` of what a shell command writes to stdout, computed by `sha256sum`.
 pub fn sha256sum_of(producer: &str) -> Result<String> {
-    let line = pipeline(&format!("{producer} | sha256sum"))?;
+    digest_of(producer, "sha256")
+}
+
+/// `<algorithm>:<hex>` of a file, computed by coreutils `sha256sum` or `sha512sum`.
+pub fn digest_file(path: &Path, algorithm: &str) -> Result<String> {
+    digest_of(&format!("cat {}", sh_quote(path)), algorithm)
+}
+
+/// `<algorithm>:<hex>` of what a shell command writes to stdout, computed by coreutils
+/// `sha256sum` or `sha512sum`.
+pub fn digest_of(producer: &str, algorithm: &str) -> Result<String> {
+    let hex_len = match algorithm {
+        "sha256" => 64,
+        "sha512" => 128,
+        other => return Err(rig_err!("no coreutils tool for digest algorithm {other:?}")),
+    };
+    let line = pipeline(&format!("{producer} | {algorithm}sum"))?;
     let hex = line.split_whitespace().next().unwrap_or_default();
-    if hex.len() != 64 {
-        return Err(rig_err!("sha256sum printed {line:?} for `{producer}`"));
+    if hex.len() != hex_len {
+        return Err(rig_err!("{algorithm}sum printed {line:?} for `{producer}`"));
     }
-    Ok(format!("sha256:{hex}"))
+    Ok(format!("{algorithm}:{hex}"))
+}
+
+/// The algorithm of a `<algorithm>:<hex>` digest string (`sha256` for an empty string).
+pub fn algorithm_of(digest: &str) -> Result<&str> {
+    if digest.is_empty() {
+        return Ok("sha256");
+    }
+    match digest.split_once(':') {
+        Some((algorithm @ ("sha256" | "sha512"), _)) => Ok(algorithm),
+        _ => Err(rig_err!("digest {digest:?} is not sha256:<hex> or sha512:<hex>")),
+    }
 }
 
 /// Byte count of what a shell command writes to stdout, counted by `wc -c`.

@@ -74,6 +74,12 @@ pub struct TokenServerInfo {
     pub issuer: String,
     /// `expires_in` of issued tokens, in seconds.
     pub expires_in: u64,
+    /// Its request log: one line per token request,
+    /// `token <METHOD> [scope=<value>]... basic=<username|none|?malformed|?<scheme>> -> <status>`
+    /// (one `scope=` per `scope` query parameter, in order, spaces inside a value written `%20`;
+    /// `basic=` names the user of a Basic `Authorization` header, never its password).
+    #[serde(default)]
+    pub log: PathBuf,
 }
 
 /// An account of the rig.
@@ -110,13 +116,20 @@ pub struct Fixture {
     pub expect: Expectation,
 }
 
-/// Digest, size and media type of a blob or manifest, computed by `sha256sum` / `wc -c`.
+/// Digest, size and media type of a blob or manifest, computed by `sha256sum` (`sha512sum` for
+/// objects addressed by a sha512 digest) and `wc -c`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlobTruth {
     /// Media type as declared.
     pub media_type: String,
-    /// `sha256:<hex>` of the bytes the registry serves.
+    /// The digest the object is addressed by: for the top manifest the one the registry stores it
+    /// under and sends as `Docker-Content-Digest` (what a user pins), for an index entry or a
+    /// config the digest its parent names. Equals `digest` unless the stored bytes were altered.
+    #[serde(default)]
+    pub claimed_digest: String,
+    /// `<algorithm>:<hex>` of the bytes the registry serves, the algorithm being that of
+    /// `claimed_digest` (`sha256` or `sha512`).
     pub digest: String,
     /// Byte count of the bytes the registry serves.
     pub size: u64,
@@ -150,14 +163,19 @@ pub struct LayerTruth {
     pub claimed_size: u64,
     /// diff_id the config claims for this layer.
     pub claimed_diff_id: String,
-    /// `sha256sum` of the bytes the registry serves.
+    /// `sha256sum` (`sha512sum` for a sha512 claimed digest) of the bytes the registry serves.
     pub digest: String,
     /// `wc -c` of the bytes the registry serves.
     pub size: u64,
-    /// `sha256sum` of the decompressed bytes (`gzip -dc`, `zstd -dc` or the bytes themselves).
-    pub diff_id: String,
-    /// `wc -c` of the decompressed bytes.
-    pub uncompressed_size: u64,
+    /// Whether `gzip -dc` / `zstd -dc` decompress the served bytes without error (always true for
+    /// an uncompressed tar).
+    #[serde(default = "yes")]
+    pub decompresses: bool,
+    /// `sha256sum` (`sha512sum` for a sha512 claimed diff_id) of the decompressed bytes (`gzip -dc`,
+    /// `zstd -dc` or the bytes themselves); `null` when they do not decompress.
+    pub diff_id: Option<String>,
+    /// `wc -c` of the decompressed bytes; `null` when they do not decompress.
+    pub uncompressed_size: Option<u64>,
     /// A copy of the bytes the registry serves.
     pub file: PathBuf,
 }
@@ -168,10 +186,18 @@ pub struct LayerTruth {
 pub struct Expectation {
     /// True when every check passes.
     pub ok: bool,
-    /// For a broken fixture: the index of the layer that fails.
+    /// For a broken fixture: the index of the layer that fails (`null` when the broken link is
+    /// not a layer).
     pub failing_layer: Option<usize>,
-    /// For a broken fixture: which check fails (`digest`, `size`, `diff_id`).
+    /// For a broken fixture: which check fails: on the layer, `digest`, `size`, `diff_id`, or
+    /// `stream` (its digest differs and its bytes do not decompress); or `manifest` (no failing
+    /// layer: the served manifest bytes do not hash to the digest they are addressed by).
     pub failing_check: Option<String>,
+}
+
+/// Serde default for flags that were always true before they were recorded.
+fn yes() -> bool {
+    true
 }
 
 impl RigInfo {

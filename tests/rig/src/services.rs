@@ -69,6 +69,7 @@ pub fn registries(paths: &RigPaths) -> (RegistryInfo, RegistryInfo, RegistryInfo
             service: SERVICE.into(),
             issuer: ISSUER.into(),
             expires_in: TOKEN_EXPIRES_IN,
+            log: paths.logs().join("tokend-requests.log"),
         },
     )
 }
@@ -139,6 +140,7 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         "service": SERVICE,
         "keyFile": conf.join("token-key.pk8.pem"),
         "expiresIn": TOKEN_EXPIRES_IN,
+        "requestLog": token_info.log,
         "users": users(),
     });
     fs::write(conf.join("tokend.json"), serde_json::to_vec_pretty(&tokend_config)?)?;

@@ -6,9 +6,17 @@
 //! the registry accepts for only about 2 seconds (distribution allows 60 s past `exp`), while
 //! `expires_in` promises 60: a client that cached one must refresh after `invalid_token`.
 //!
+//! Every request is logged as one line, to stdout and (when the config names one) to the request
+//! log tests read: `token <METHOD> [scope=<value>]... basic=<who> -> <status>`, one `scope=` per
+//! `scope` query parameter in order (whitespace inside a value written `%20`), and `<who>` the
+//! username of a Basic `Authorization` header (never the password), `none` without the header,
+//! `?malformed` for undecodable Basic credentials, `?<scheme>` for another scheme.
+//!
 //! Usage: `regsight-tokend CONFIG.json` (written by `cargo xtask rig up`).
 
 use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,6 +33,9 @@ struct Config {
     service: String,
     key_file: String,
     expires_in: u64,
+    /// Where to append the request log, if anywhere.
+    #[serde(default)]
+    request_log: Option<String>,
     users: Vec<regsight_rig::info::User>,
 }
 
@@ -50,10 +61,27 @@ fn serve(config_path: &str) -> Result<(), Box<dyn std::error::Error>> {
     let signer = TokenSigner::from_pkcs8_pem(&std::fs::read_to_string(&config.key_file)?)?;
     let server = Server::http(&config.listen).map_err(|e| format!("listen {}: {e}", config.listen))?;
     println!("regsight-tokend listening on {} (kid {})", config.listen, signer.kid());
+    let mut log: Option<File> = match &config.request_log {
+        Some(path) => Some(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("open {path}: {e}"))?,
+        ),
+        None => None,
+    };
     let state = TokenServer { config, signer, issued: AtomicU64::new(0) };
     for request in server.incoming_requests() {
         let (status, body) = state.answer(&request);
-        println!("{} {} -> {status}", request.method(), request.url());
+        let line = log_line(&request, status);
+        println!("{line}   [{}]", request.url());
+        // Written before the answer, so a client holding the answer finds its line in the log.
+        if let Some(file) = log.as_mut()
+            && let Err(e) = file.write_all(format!("{line}\n").as_bytes())
+        {
+            eprintln!("request log: {e}");
+        }
         let content_type = Header::from_bytes("Content-Type", "application/json").ok();
         let mut response = Response::from_string(body).with_status_code(status);
         if let Some(header) = content_type {
@@ -131,6 +159,43 @@ impl TokenServer {
             .map(|u| Some(u.username.clone()))
             .ok_or("invalid username or password")
     }
+}
+
+/// The request log line of a request answered with `status` (see the module documentation).
+fn log_line(request: &Request, status: u16) -> String {
+    let query = parse_query(request.url().split_once('?').map(|(_, q)| q).unwrap_or(""));
+    let mut line = format!("token {}", request.method());
+    for scope in query.get("scope").into_iter().flatten() {
+        line.push_str(" scope=");
+        line.push_str(&no_whitespace(scope));
+    }
+    line.push_str(" basic=");
+    line.push_str(&basic_user(request));
+    line.push_str(&format!(" -> {status}"));
+    line
+}
+
+/// Who a request's `Authorization` header claims to be, for the log (never the password).
+fn basic_user(request: &Request) -> String {
+    let Some(header) = request.headers().iter().find(|h| h.field.equiv("Authorization")) else {
+        return "none".into();
+    };
+    let value = header.value.as_str().trim();
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return format!("?{}", no_whitespace(&scheme.to_ascii_lowercase()));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(credentials.trim())
+        .ok()
+        .and_then(|decoded| String::from_utf8(decoded).ok())
+        .and_then(|decoded| decoded.split_once(':').map(|(user, _)| no_whitespace(user)))
+        .unwrap_or_else(|| "?malformed".into())
+}
+
+/// `s` with each whitespace character written `%20`, so a log field stays one word.
+fn no_whitespace(s: &str) -> String {
+    s.chars().map(|c| if c.is_whitespace() { "%20".to_owned() } else { c.to_string() }).collect()
 }
 
 /// The access entry granted for one requested scope, if any.
