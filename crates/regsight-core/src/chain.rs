@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::image_id::ImageId;
 use crate::model::{Descriptor, Manifest, parse_config, parse_manifest};
 use crate::verify::LayerSummary;
-use crate::{Check, Digest, DigestVerifier};
+use crate::{Check, Digest, DigestCheck, DigestVerifier};
 
 /// One document as received from the registry.
 #[derive(Debug, Clone, Copy)]
@@ -258,28 +258,33 @@ fn check_document(
     expected_size: Option<u64>,
     problems: &mut Problems,
 ) -> DocumentCheck {
-    let check = DigestVerifier::check(expected.cloned(), doc.bytes);
     let size = doc.bytes.len() as u64;
-    let header = match doc.header_digest.map(|value| value.trim().parse::<Digest>()) {
-        None => Check::NotChecked,
-        Some(Ok(header)) => {
-            let against_header = header.check(doc.bytes);
+    // The header is the registry's own claim: checked in its own algorithm.
+    let (header, header_check) = match doc.header_digest.map(|value| value.trim().parse::<Digest>()) {
+        None => (Check::NotChecked, None),
+        Some(Ok(claimed)) => {
+            let against_header = claimed.check(doc.bytes);
             let result = against_header.result();
             if result == Check::Failed {
                 problems.fail(format!(
-                    "the {what}'s bytes hash to {} but the registry's Docker-Content-Digest says {header}",
+                    "the {what}'s bytes hash to {} but the registry's Docker-Content-Digest says {claimed}",
                     against_header.computed
                 ));
             }
-            result
+            (result, Some(against_header))
         }
         // A header in an algorithm we cannot compute proves nothing either way; the pin and the
         // descriptors are the chain, the header only the registry's own claim.
-        Some(Err(e)) if e.code() == crate::ErrorCode::Unsupported => Check::Unsupported,
+        Some(Err(e)) if e.code() == crate::ErrorCode::Unsupported => (Check::Unsupported, None),
         Some(Err(e)) => {
             problems.fail(format!("the registry sent a malformed Docker-Content-Digest for the {what}: {e}"));
-            Check::Failed
+            (Check::Failed, None)
         }
+    };
+    // Computed in the algorithm of what the bytes must be; without that, of the registry's header.
+    let check = match (expected, header_check) {
+        (None, Some(against_header)) => DigestCheck { expected: None, computed: against_header.computed },
+        (expected, _) => DigestVerifier::check(expected.cloned(), doc.bytes),
     };
     let expected_check = check.result();
     if expected_check == Check::Failed

@@ -6,14 +6,14 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use futures::StreamExt as _;
-use regsight_core::auth::{Credentials, Scope, ScopeSet};
+use regsight_core::auth::{Contact, CredentialStore, Scope, ScopeSet};
 use regsight_core::chain::{ChainInput, ChainReport, Document, Verdict, verify_chain};
 use regsight_core::endpoint::{Endpoints, next_link};
 use regsight_core::model::{Descriptor, Manifest, parse_config, parse_manifest, parse_tag_list};
 use regsight_core::platform::{Platform, platforms, select};
 use regsight_core::reference::Reference;
 use regsight_core::verify::{LayerSummary, Progress, VerifyOptions};
-use regsight_core::{Digest, ErrorCode, MANIFEST_ACCEPT};
+use regsight_core::{Digest, DigestVerifier, ErrorCode, ImageId, MANIFEST_ACCEPT};
 use serde::Serialize;
 use web_sys::AbortSignal;
 
@@ -35,8 +35,8 @@ const MAX_TAG_PAGES: usize = 10_000;
 pub struct Settings {
     /// Registry -> base URL overrides (mirrors).
     pub endpoints: Endpoints,
-    /// Registry host (or mirror host) -> credentials.
-    pub credentials: HashMap<String, Credentials>,
+    /// Credentials, keyed by the endpoint they may be sent to.
+    pub credentials: CredentialStore,
     /// Platform chosen from an index when the caller names none.
     pub platform: Platform,
     /// Layers verified at once.
@@ -60,11 +60,13 @@ pub struct ClientCore {
 pub struct FetchedManifest {
     /// Media type (body, else Content-Type).
     pub media_type: String,
-    /// sha256 of the bytes received.
+    /// Digest of the bytes received, in the algorithm of the digest they were fetched by (sha256
+    /// for a tag).
     pub digest: Digest,
     /// `Docker-Content-Digest` as sent, if any.
     pub header_digest: Option<String>,
-    /// Whether the computed digest equals the header (null when there was none).
+    /// Whether the bytes hash to the header (null when there was none, or in an algorithm we
+    /// cannot compute).
     pub header_matches: Option<bool>,
     /// Byte count.
     pub size: u64,
@@ -82,16 +84,57 @@ pub struct FetchedManifest {
     parsed: Option<Manifest>,
 }
 
+/// Where a resolved image's bytes came from, and so what a verdict about them proves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    /// `scheme://host[:port]` the bytes came from: the registry, or the mirror or gateway in use.
+    pub origin: String,
+    /// True when the registry was reached through a configured mirror or gateway.
+    pub via_mirror: bool,
+    /// True when the caller's reference carried a digest: then a verified image is the pinned
+    /// one whoever served it; otherwise it is only what `origin` chose to serve for the tag.
+    pub pinned: bool,
+}
+
 /// What a reference resolves to: the top document and, for an index, the chosen platform's.
 pub struct Resolved {
     /// The reference.
     pub reference: Reference,
     /// The registry serving it.
     pub registry: Rc<Registry>,
+    /// Whether `registry` is a configured mirror or gateway.
+    pub via_mirror: bool,
     /// The index, when the reference names one, with the chosen entry.
     pub index: Option<(FetchedManifest, Descriptor)>,
     /// The image manifest.
     pub manifest: FetchedManifest,
+}
+
+impl Resolved {
+    /// Where the bytes came from and whether the caller pinned them.
+    pub fn source(&self) -> Source {
+        Source {
+            origin: self.registry.base().origin().to_string(),
+            via_mirror: self.via_mirror,
+            pinned: self.reference.digest().is_some(),
+        }
+    }
+
+    /// The reference pinned to the digest of what it resolved to (the index, for a multi-platform
+    /// image): what to pull to get these exact bytes from anywhere.
+    pub fn pinned_reference(&self) -> Reference {
+        let top = self.index.as_ref().map_or(&self.manifest, |(index, _)| index);
+        self.reference.with_digest(top.digest.clone())
+    }
+
+    /// The digest the image manifest gives its config, when it is an image manifest.
+    pub fn config_digest(&self) -> Option<&Digest> {
+        match &self.manifest.parsed {
+            Some(Manifest::Image(image)) => Some(&image.config.digest),
+            _ => None,
+        }
+    }
 }
 
 /// Per-call options of `verify`.
@@ -104,6 +147,8 @@ pub struct VerifyCall<'a> {
     pub list_files: bool,
     /// Progress sink: (layer index, progress).
     pub on_progress: &'a dyn Fn(usize, Progress),
+    /// The image ID the caller expects (e.g. from `docker images`).
+    pub expected_image_id: Option<ImageId>,
 }
 
 /// One layer's outcome: what verifying it found, or why it could not be streamed.
@@ -150,16 +195,19 @@ impl ClientCore {
         if let Some(existing) = self.registries.borrow().get(&key) {
             return Ok(existing.clone());
         }
-        let credentials = self
-            .settings
-            .credentials
-            .get(base.host())
-            .or_else(|| self.settings.credentials.get(reference.registry()))
-            .cloned()
-            .unwrap_or(Credentials::Anonymous);
+        // Credentials go by the endpoint actually contacted: a mirror never gets the mirrored
+        // registry's credentials, only those keyed by its own host or base URL.
+        let contact =
+            Contact { base: &base, registry: reference.registry(), via_mirror: self.via_mirror(reference) };
+        let credentials = self.settings.credentials.for_contact(contact);
         let registry = Rc::new(Registry::new(base, credentials)?);
         self.registries.borrow_mut().insert(key, registry.clone());
         Ok(registry)
+    }
+
+    /// True when the reference's registry is reached through a configured mirror or gateway.
+    pub fn via_mirror(&self, reference: &Reference) -> bool {
+        self.settings.endpoints.is_overridden(reference.registry())
     }
 
     /// Every tag of the reference's repository, following `Link` pages.
@@ -199,11 +247,13 @@ impl ClientCore {
         Err(ClientError::TooLarge { what: "tag list".into(), limit: MAX_TAG_PAGES })
     }
 
-    /// The manifest or index the reference names, exactly as served.
+    /// The manifest or index the reference names, exactly as served; when the reference carries a
+    /// digest, the bytes must hash to it.
     pub async fn fetch_manifest(
         &self,
         registry: &Registry,
         reference: &Reference,
+        what: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<FetchedManifest, ClientError> {
         let url = registry.base().manifest(reference);
@@ -213,9 +263,24 @@ impl ClientCore {
         let content_type = response.header("Content-Type");
         let header_digest = response.header("Docker-Content-Digest");
         let bytes = response.bytes("manifest", MANIFEST_LIMIT, signal).await?;
+        // The digest check comes first: bytes that are not what was pinned are not parsed.
+        let pin_check = reference.digest().map(|pin| pin.check(&bytes));
+        if let Some(check) = pin_check.as_ref().filter(|c| !c.matches()) {
+            return Err(ClientError::DigestMismatch {
+                what: format!("{what} ({} bytes from {url})", bytes.len()),
+                expected: check.expected.as_ref().map(ToString::to_string).unwrap_or_default(),
+                computed: check.computed.to_string(),
+            });
+        }
+        let header_check =
+            header_digest.as_deref().and_then(|h| h.trim().parse::<Digest>().ok()).map(|h| h.check(&bytes));
+        let header_matches = header_check.as_ref().map(|c| c.matches());
+        // Shown in the algorithm the document is addressed by: the pin's, else the header's.
+        let digest = match pin_check.or(header_check) {
+            Some(check) => check.computed,
+            None => DigestVerifier::check(None, &bytes).computed,
+        };
         let parsed = parse_manifest(&bytes, content_type.as_deref())?;
-        let digest = Digest::sha256_of(&bytes);
-        let header_matches = header_digest.as_deref().map(|h| h.trim() == digest.to_string());
         let platforms = match &parsed {
             Manifest::Index(index) => Some(platforms(index).iter().map(ToString::to_string).collect()),
             _ => None,
@@ -245,34 +310,32 @@ impl ClientCore {
         signal: Option<&AbortSignal>,
     ) -> Result<Resolved, ClientError> {
         let registry = self.registry(reference)?;
-        let top = self.fetch_manifest(&registry, reference, signal).await?;
-        if let Some(pinned) = reference.digest()
-            && *pinned != top.digest
-        {
-            return Err(ClientError::DigestMismatch {
-                what: format!("manifest of {}", reference.familiar()),
-                expected: pinned.to_string(),
-                computed: top.digest.to_string(),
-            });
-        }
+        let what = format!("the manifest of {}", reference.familiar());
+        let top = self.fetch_manifest(&registry, reference, &what, signal).await?;
         let Some(Manifest::Index(index)) = &top.parsed else {
-            return Ok(Resolved { reference: reference.clone(), registry, index: None, manifest: top });
+            return Ok(Resolved {
+                reference: reference.clone(),
+                registry,
+                via_mirror: self.via_mirror(reference),
+                index: None,
+                manifest: top,
+            });
         };
         let wanted = platform.unwrap_or(&self.settings.platform);
         let entry = select(index, wanted)?.clone();
         let child_ref = reference.with_digest(entry.digest.clone());
-        let child = self.fetch_manifest(&registry, &child_ref, signal).await?;
-        if child.digest != entry.digest {
-            return Err(ClientError::DigestMismatch {
-                what: format!("{wanted} manifest of {}", reference.familiar()),
-                expected: entry.digest.to_string(),
-                computed: child.digest.to_string(),
-            });
-        }
+        let what = format!("the {wanted} manifest of {}", reference.familiar());
+        let child = self.fetch_manifest(&registry, &child_ref, &what, signal).await?;
         if matches!(child.parsed, Some(Manifest::Index(_))) {
             return Err(ClientError::Unsupported("an index entry points at another index".into()));
         }
-        Ok(Resolved { reference: reference.clone(), registry, index: Some((top, entry)), manifest: child })
+        Ok(Resolved {
+            reference: reference.clone(),
+            registry,
+            via_mirror: self.via_mirror(reference),
+            index: Some((top, entry)),
+            manifest: child,
+        })
     }
 
     /// The config blob of the resolved image (bytes and digest as computed).
@@ -306,7 +369,7 @@ impl ClientCore {
         let image = match &resolved.manifest.parsed {
             Some(Manifest::Image(image)) => image.clone(),
             _ => {
-                let chain = chain_of(&resolved, None, &[]);
+                let chain = chain_of(&resolved, None, &[], call.expected_image_id.as_ref());
                 return Ok(Verification { resolved, config: Vec::new(), layers: Vec::new(), chain });
             }
         };
@@ -354,7 +417,7 @@ impl ClientCore {
         }
         layers.sort_by_key(|l| l.job.index);
         let reports: Vec<Option<LayerSummary>> = layers.iter().map(|l| l.summary.clone()).collect();
-        let chain = chain_of(&resolved, Some(&config), &reports);
+        let chain = chain_of(&resolved, Some(&config), &reports, call.expected_image_id.as_ref());
         Ok(Verification { resolved, config, layers, chain })
     }
 }
@@ -397,7 +460,12 @@ async fn run_layer(
 }
 
 /// The chain verdict over what was fetched.
-fn chain_of(resolved: &Resolved, config: Option<&[u8]>, layers: &[Option<LayerSummary>]) -> ChainReport {
+fn chain_of(
+    resolved: &Resolved,
+    config: Option<&[u8]>,
+    layers: &[Option<LayerSummary>],
+    expected_image_id: Option<&ImageId>,
+) -> ChainReport {
     let input = ChainInput {
         pinned: resolved.reference.digest(),
         index: resolved.index.as_ref().map(|(m, _)| document(m)),
@@ -405,6 +473,7 @@ fn chain_of(resolved: &Resolved, config: Option<&[u8]>, layers: &[Option<LayerSu
         manifest: document(&resolved.manifest),
         config,
         layers,
+        expected_image_id,
     };
     verify_chain(&input)
 }

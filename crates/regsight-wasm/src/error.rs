@@ -27,6 +27,12 @@ pub enum ClientError {
     /// No manifest in the index matches the wanted platform, or the platform is malformed.
     #[error(transparent)]
     Platform(#[from] regsight_core::platform::PlatformError),
+    /// A credentials key in the options is neither a host nor a base URL.
+    #[error(transparent)]
+    CredentialKey(#[from] regsight_core::auth::CredentialKeyError),
+    /// An expected image ID in the options is malformed.
+    #[error(transparent)]
+    ImageId(#[from] regsight_core::image_id::ImageIdError),
     /// A layer could not be verified at all (e.g. unsupported media type).
     #[error(transparent)]
     Verify(#[from] regsight_core::verify::VerifyError),
@@ -107,6 +113,8 @@ impl ClientError {
             Self::Decode(e) => e.code(),
             Self::Platform(e) => e.code(),
             Self::Verify(e) => e.code(),
+            Self::CredentialKey(e) => e.code(),
+            Self::ImageId(e) => e.code(),
             Self::Registry { code, .. } | Self::Worker { code, .. } => *code,
             Self::Network { .. } => ErrorCode::Network,
             Self::Aborted => ErrorCode::Aborted,

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use regsight_core::auth::{BearerToken, Credentials, Password};
+use regsight_core::auth::{BearerToken, CredentialStore, Credentials, Password};
 use regsight_core::endpoint::Endpoints;
 use regsight_core::platform::Platform;
 use regsight_core::verify::{Check, Progress, VerifyOptions};
-use regsight_core::{Digest, ErrorCode};
+use regsight_core::{DigestVerifier, ErrorCode, ImageId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wasm_bindgen::JsCast;
@@ -27,7 +27,13 @@ export type RegistryCredentials = { username: string; password: string } | { tok
 export interface ClientOptions {
   /** Registry host -> base URL, e.g. { "docker.io": "https://mirror.example" }. */
   mirrors?: Record<string, string>;
-  /** Registry or mirror host ("127.0.0.1:5000") -> credentials. Kept in memory only. */
+  /**
+   * Credentials, keyed by the endpoint they may be sent to: a host[:port] ("127.0.0.1:5000",
+   * "registry.example"; the default port may be omitted), a registry name ("docker.io", used only
+   * when that registry is contacted directly), or a base URL ("https://site/registries/ghcr.io").
+   * A mirror gets only the credentials keyed by its own host or base URL, never the mirrored
+   * registry's. Kept in memory only.
+   */
   credentials?: Record<string, RegistryCredentials>;
   /** Platform chosen from multi-arch indexes, default "linux/amd64". */
   platform?: string;
@@ -44,6 +50,11 @@ export interface VerifyCallOptions extends CallOptions {
   onProgress?: (progress: LayerProgress) => void;
   /** List each layer's files (path, size, type, mode, link target, whiteouts). */
   listFiles?: boolean;
+  /**
+   * The image ID you have locally: "sha256:<64 hex>", or its first 12+ hex digits as
+   * `docker images` shows them. The result's `imageIdMatch` says whether the config hashes to it.
+   */
+  expectImageId?: string;
 }
 export interface ManifestDocument {
   mediaType: string; digest: string; headerDigest: string | null; headerMatches: boolean | null;
@@ -57,12 +68,37 @@ export interface ConfigResult { digest: string; size: number; json: any }
 export interface ErrorInfo { code: string; message: string }
 export interface LayerResult {
   index: number; mediaType: string; digest: string; size: number; diffId: string | null;
+  /** Digest of the bytes received: reported whenever the blob was read to its end, also when it
+   * did not decompress. */
   computedDigest: string | null; computedDiffId: string | null; bytes: number; uncompressedBytes: number;
-  ok: boolean; error: ErrorInfo | null; files?: any;
+  ok: boolean;
+  /** The most telling problem: SIZE_MISMATCH, then DIGEST_MISMATCH, then what decompression found. */
+  error: ErrorInfo | null;
+  /** Further problems, e.g. the CORRUPT_STREAM behind a DIGEST_MISMATCH. */
+  otherErrors: ErrorInfo[];
+  files?: any;
+}
+/** Where the verified bytes came from, and so what a green verdict proves. */
+export interface VerifySource {
+  /** scheme://host[:port] the bytes came from (the registry, or the mirror or gateway in use). */
+  origin: string;
+  /** True when the registry was reached through a configured mirror or gateway. */
+  viaMirror: boolean;
+  /**
+   * True when the reference carried a digest: then "verified" proves the image is the one pinned,
+   * whoever served it. Otherwise it proves only that `origin` served a self-consistent image for
+   * the tag; pin `pinnedReference` to check it independently of `origin`.
+   */
+  pinned: boolean;
 }
 export interface VerifyResult {
   ok: boolean; verdict: "verified" | "failed" | "unverifiable"; reference: string;
+  /** The reference pinned to the digest that was verified (the index's, for a multi-arch image). */
+  pinnedReference: string;
+  source: VerifySource;
   indexDigest: string | null; manifestDigest: string; platform: string | null; imageId: string | null;
+  /** Whether the image ID equals `expectImageId` (null when none was given). */
+  imageIdMatch: boolean | null;
   config: { digest: string; ok: boolean } | null; layers: LayerResult[]; problems: string[]; chain: any;
 }
 "#;
@@ -110,7 +146,7 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     for (registry, url) in &dto.mirrors {
         endpoints.set_base_url(registry, url)?;
     }
-    let mut credentials = HashMap::new();
+    let mut credentials = CredentialStore::new();
     for (host, given) in dto.credentials {
         let parsed = match given {
             CredentialsDto::Password { username, password } => Credentials::Password(
@@ -122,7 +158,7 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
                     .map_err(|e| ClientError::Options(format!("token for {host}: {e}")))?,
             ),
         };
-        credentials.insert(host, parsed);
+        credentials.insert(&host, parsed)?;
     }
     let platform = dto.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
     let worker_url = match dto.workers {
@@ -166,6 +202,8 @@ pub struct CallOptions {
     pub on_progress: Option<js_sys::Function>,
     /// List files.
     pub list_files: bool,
+    /// The image ID the caller expects.
+    pub expected_image_id: Option<ImageId>,
 }
 
 impl CallOptions {
@@ -198,7 +236,15 @@ impl CallOptions {
             None => None,
         };
         let list_files = get("listFiles").is_some_and(|v| v.is_truthy());
-        Ok(Self { platform, signal, on_progress, list_files })
+        let expected_image_id = match get("expectImageId") {
+            Some(v) => Some(
+                v.as_string()
+                    .ok_or_else(|| ClientError::Options("expectImageId must be a string".into()))?
+                    .parse::<ImageId>()?,
+            ),
+            None => None,
+        };
+        Ok(Self { platform, signal, on_progress, list_files, expected_image_id })
     }
 }
 
@@ -235,11 +281,12 @@ fn document(m: &FetchedManifest) -> Result<Value, JsValue> {
     serde_json::to_value(m).map_err(|e| ClientError::Js(e.to_string()).into())
 }
 
-/// `config()`'s result.
-pub fn config_result(bytes: &[u8]) -> Result<JsValue, JsValue> {
+/// `config()`'s result; the digest is computed in the algorithm of the config's descriptor.
+pub fn config_result(resolved: &Resolved, bytes: &[u8]) -> Result<JsValue, JsValue> {
     let json: Value =
         serde_json::from_slice(bytes).map_err(|e| ClientError::Js(format!("config is not JSON: {e}")))?;
-    to_js(&json!({ "digest": Digest::sha256_of(bytes).to_string(), "size": bytes.len(), "json": json }))
+    let digest = DigestVerifier::check(resolved.config_digest().cloned(), bytes).computed;
+    to_js(&json!({ "digest": digest.to_string(), "size": bytes.len(), "json": json }))
 }
 
 fn error_info(code: ErrorCode, message: String) -> Value {
@@ -259,6 +306,11 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
                 (None, Some(e)) => json!({ "code": e.code, "message": e.message }),
                 (None, None) => Value::Null,
             };
+            let other_errors: Vec<Value> = summary
+                .map(|r| {
+                    r.other_errors.iter().map(|e| json!({ "code": e.code, "message": e.message })).collect()
+                })
+                .unwrap_or_default();
             let link_ok = chain
                 .layers
                 .get(l.job.index)
@@ -275,6 +327,7 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
                 "uncompressedBytes": summary.map_or(0, |r| r.uncompressed_size),
                 "ok": l.error.is_none() && link_ok,
                 "error": error,
+                "otherErrors": other_errors,
             });
             if let Some(files) = &l.files {
                 layer["files"] = files.clone();
@@ -295,10 +348,18 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
     let config = chain.config.as_ref().map(|c| {
         json!({ "digest": c.computed.to_string(), "ok": c.expected == Check::Passed && c.size_check != Check::Failed })
     });
+    let image_id_match = match chain.image_id {
+        Check::Passed => Some(true),
+        Check::Failed => Some(false),
+        _ => None,
+    };
     let result = json!({
         "ok": is_ok(v),
         "verdict": chain.verdict,
         "reference": v.resolved.reference.canonical(),
+        "pinnedReference": v.resolved.pinned_reference().canonical(),
+        "source": v.resolved.source(),
+        "imageIdMatch": image_id_match,
         "indexDigest": v.resolved.index.as_ref().map(|(i, _)| i.digest.to_string()),
         "manifestDigest": v.resolved.manifest.digest.to_string(),
         "platform": platform,

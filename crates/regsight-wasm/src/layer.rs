@@ -76,7 +76,8 @@ pub async fn verify_body(
     let mut throttle = Throttle::new(100.0);
     let streamed = response
         .for_each_chunk(signal, |chunk| {
-            // A content error ends the download; the report will carry it.
+            // Only a blob longer than declared ends the download: after a decompression error
+            // the verifier still hashes the rest, so the blob digest is known; the report says all.
             if verifier.update(chunk).is_err() {
                 return Ok(ControlFlow::Break(()));
             }

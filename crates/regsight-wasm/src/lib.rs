@@ -112,7 +112,7 @@ impl Client {
         self.call(reference, options, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
             let bytes = core.fetch_config(&resolved, call.signal.as_ref()).await?;
-            js::config_result(&bytes)
+            js::config_result(&resolved, &bytes)
         })
     }
 
@@ -133,6 +133,7 @@ impl Client {
                 signal: call.signal.as_ref(),
                 list_files: call.list_files,
                 on_progress: &on_progress,
+                expected_image_id: call.expected_image_id.clone(),
             };
             let verification = core.verify(&reference, verify_call).await?;
             js::verify_result(&verification)

@@ -20,36 +20,125 @@ fn image_ref(registry: &Value, repo: &str, tag: &str) -> String {
     format!("{}/{repo}:{tag}", registry["host"].as_str().unwrap_or_default())
 }
 
-/// Asserts a verify result against a fixture's ground truth and expectation.
-fn assert_matches_truth(result: &Value, fixture: &Value, platform_image: usize) {
+/// Every fixture the rig must describe: a missing or renamed one fails the suite instead of
+/// quietly shrinking it.
+const FIXTURES: [&str; 15] = [
+    "docker-v2",
+    "oci-gzip",
+    "oci-mixed",
+    "multiarch",
+    "multiarch-docker",
+    "multimember",
+    "many-tags",
+    "broken-blob",
+    "broken-diffid",
+    "broken-size",
+    "broken-manifest",
+    "corrupt-blob",
+    "sha512",
+    "layer-1m",
+    "layer-64m",
+];
+
+/// The rig's fixtures, checked to be exactly [`FIXTURES`].
+fn all_fixtures(rig: &Value) -> Vec<Value> {
+    let list = rig["fixtures"].as_array().cloned().unwrap_or_else(|| panic!("rig.json has no fixtures"));
+    let mut names: Vec<&str> = list.iter().map(|f| f["name"].as_str().unwrap_or_default()).collect();
+    names.sort_unstable();
+    let mut expected = FIXTURES.to_vec();
+    expected.sort_unstable();
+    assert_eq!(names, expected, "the rig's fixtures");
+    list
+}
+
+/// `value[key]` as a string, panicking with the key's name.
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or_else(|| panic!("no string {key:?} in {value}"))
+}
+
+/// Asserts a verify result (of the reference by tag) against a fixture's ground truth and
+/// expectation; `registry` is the rig registry that served it.
+fn assert_matches_truth(result: &Value, fixture: &Value, platform_image: usize, registry: &Value) {
     let name = &fixture["name"];
     let expect = &fixture["expect"];
     let truth = &fixture["images"][platform_image];
     assert_eq!(result["ok"], expect["ok"], "{name}: ok ({:?})", result["problems"]);
     assert_eq!(result["manifestDigest"], truth["manifest"]["digest"], "{name}: manifest digest");
     assert_eq!(result["imageId"], truth["config"]["digest"], "{name}: image id");
+    assert_eq!(result["imageIdMatch"], Value::Null, "{name}: no image ID was expected");
+    let source = json!({"origin": registry["url"], "viaMirror": false, "pinned": false});
+    assert_eq!(result["source"], source, "{name}: source");
+    if expect["failingCheck"] == "manifest" {
+        // By tag: the registry's own Docker-Content-Digest names other bytes than it serves.
+        assert_ne!(truth["manifest"]["digest"], truth["manifest"]["claimedDigest"], "{name}: truth");
+        assert_eq!(result["chain"]["manifest"]["header"], "failed", "{name}: {:?}", result["problems"]);
+        assert_eq!(result["verdict"], "failed", "{name}");
+    }
     let layers = result["layers"].as_array().unwrap_or_else(|| panic!("{name}: no layers"));
     let truth_layers = truth["layers"].as_array().unwrap_or_else(|| panic!("{name}: no truth layers"));
     assert_eq!(layers.len(), truth_layers.len(), "{name}: layer count");
+    assert!(!layers.is_empty(), "{name}: an image without layers proves nothing here");
     for (i, (got, want)) in layers.iter().zip(truth_layers).enumerate() {
         let failing = expect["failingLayer"].as_u64() == Some(i as u64);
         assert_eq!(got["ok"], json!(!failing), "{name} layer {i}: {:?}", got["error"]);
+        // The blob's own digest and size are reported whatever else went wrong.
+        assert_eq!(got["computedDigest"], want["digest"], "{name} layer {i}: computed digest");
+        assert_eq!(got["bytes"], want["size"], "{name} layer {i}: size");
+        let other_codes: Vec<&str> = got["otherErrors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} layer {i}: no otherErrors"))
+            .iter()
+            .map(|e| text(e, "code"))
+            .collect();
         match (failing, expect["failingCheck"].as_str()) {
             (true, Some("digest")) => {
-                assert_eq!(got["computedDigest"], want["digest"], "{name} layer {i}: computed digest");
+                assert_ne!(got["computedDigest"], got["digest"], "{name} layer {i}");
                 assert_eq!(got["error"]["code"], "DIGEST_MISMATCH");
             }
-            (true, Some("size")) => assert_eq!(got["error"]["code"], "SIZE_MISMATCH", "{name} layer {i}"),
+            (true, Some("stream")) => {
+                assert_ne!(got["computedDigest"], got["digest"], "{name} layer {i}");
+                assert_eq!(got["error"]["code"], "DIGEST_MISMATCH", "{name} layer {i}");
+                assert_eq!(other_codes, ["CORRUPT_STREAM"], "{name} layer {i}");
+                assert_eq!(got["computedDiffId"], Value::Null, "{name} layer {i}");
+            }
+            (true, Some("size")) => {
+                assert_ne!(got["bytes"], got["size"], "{name} layer {i}");
+                assert_eq!(got["error"]["code"], "SIZE_MISMATCH", "{name} layer {i}");
+            }
             (true, Some("diff_id")) => {
                 assert_eq!(got["computedDiffId"], want["diffId"], "{name} layer {i}: computed diff_id");
+                assert_ne!(got["computedDiffId"], got["diffId"], "{name} layer {i}");
                 assert_eq!(got["error"]["code"], "DIGEST_MISMATCH");
             }
-            _ => {
-                assert_eq!(got["computedDigest"], want["digest"], "{name} layer {i}: digest");
+            (true, other) => panic!("{name}: unknown failing check {other:?}"),
+            (false, _) => {
                 assert_eq!(got["computedDiffId"], want["diffId"], "{name} layer {i}: diff_id");
-                assert_eq!(got["bytes"], want["size"], "{name} layer {i}: size");
                 assert_eq!(got["uncompressedBytes"], want["uncompressedSize"], "{name} layer {i}");
+                assert_eq!(got["error"], Value::Null, "{name} layer {i}");
+                assert!(other_codes.is_empty(), "{name} layer {i}: {other_codes:?}");
             }
+        }
+    }
+}
+
+/// Verifies every fixture by tag through `registry` (its `repositories[repo]`) with `c`, and
+/// checks each against its ground truth.
+async fn every_fixture_on(registry: &Value, repo: usize, c: &regsight_wasm::Client) {
+    let rig = rig();
+    for f in &all_fixtures(&rig) {
+        let reference = image_ref(
+            registry,
+            f["repositories"][repo].as_str().unwrap_or_else(|| panic!("no repository {repo} in {f}")),
+            text(f, "tag"),
+        );
+        let result = settle(c.verify(reference.clone(), JsValue::UNDEFINED))
+            .await
+            .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
+        // The default platform is linux/amd64: the first image of multi-arch fixtures.
+        assert_matches_truth(&result, f, 0, registry);
+        let media_type = text(&f["manifest"], "mediaType");
+        if media_type.contains("index") || media_type.contains("list") {
+            assert_eq!(result["indexDigest"], f["manifest"]["digest"], "{reference}");
         }
     }
 }
@@ -57,23 +146,78 @@ fn assert_matches_truth(result: &Value, fixture: &Value, platform_image: usize) 
 #[wasm_bindgen_test]
 async fn every_fixture_verifies_as_its_ground_truth_says_on_the_open_registry() {
     let rig = rig();
+    every_fixture_on(&rig["open"], 0, &client(json!({}))).await;
+}
+
+#[wasm_bindgen_test]
+async fn every_fixture_verifies_on_the_token_registry_anonymously_and_with_a_password() {
+    let rig = rig();
+    every_fixture_on(&rig["token"], 0, &client(json!({}))).await;
+    let (username, password) = user(&rig, "alice");
+    let host = text(&rig["token"], "host");
+    let alice = client(json!({"credentials": {host: {"username": username, "password": password}}}));
+    every_fixture_on(&rig["token"], 1, &alice).await;
+}
+
+#[wasm_bindgen_test]
+async fn every_fixture_verifies_on_the_basic_registry() {
+    let rig = rig();
+    let (username, password) = user(&rig, "alice");
+    let host = text(&rig["basic"], "host");
+    let alice = client(json!({"credentials": {host: {"username": username, "password": password}}}));
+    every_fixture_on(&rig["basic"], 1, &alice).await;
+}
+
+#[wasm_bindgen_test]
+async fn every_fixture_verifies_through_blob_redirects_to_a_cdn() {
+    let rig = rig();
+    let (username, password) = user(&rig, "alice");
+    let host = text(&rig["redirecting"], "host");
+    let alice = client(json!({"credentials": {host: {"username": username, "password": password}}}));
+    every_fixture_on(&rig["redirecting"], 1, &alice).await;
+}
+
+#[wasm_bindgen_test]
+async fn every_fixture_verifies_when_pinned_and_a_pin_the_bytes_miss_is_a_digest_mismatch() {
+    let rig = rig();
     let c = client(json!({}));
-    for f in rig["fixtures"].as_array().into_iter().flatten() {
-        let reference = image_ref(
-            &rig["open"],
-            f["repositories"][0].as_str().unwrap_or_default(),
-            f["tag"].as_str().unwrap_or_default(),
+    for f in &all_fixtures(&rig) {
+        let claimed = text(&f["manifest"], "claimedDigest");
+        let reference = format!(
+            "{}/{}@{claimed}",
+            text(&rig["open"], "host"),
+            f["repositories"][0].as_str().unwrap_or_default()
         );
-        let result = settle(c.verify(reference.clone(), JsValue::UNDEFINED))
-            .await
-            .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
-        // The default platform is linux/amd64: the first image of multi-arch fixtures.
-        assert_matches_truth(&result, f, 0);
-        if f["manifest"]["mediaType"].as_str().unwrap_or_default().contains("index")
-            || f["manifest"]["mediaType"].as_str().unwrap_or_default().contains("list")
-        {
-            assert_eq!(result["indexDigest"], f["manifest"]["digest"]);
+        let outcome = settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await;
+        if f["expect"]["failingCheck"] == "manifest" {
+            // The registry serves bytes that do not hash to the digest asked for: nothing below
+            // them can be trusted, so the call fails naming both digests.
+            let (code, message) = outcome.expect_err("a pin the bytes miss");
+            assert_eq!(code, "DIGEST_MISMATCH", "{reference}: {message}");
+            assert!(message.contains(claimed), "{message}");
+            assert!(message.contains(text(&f["manifest"], "digest")), "{message}");
+            continue;
         }
+        let result = outcome.unwrap_or_else(|e| panic!("{reference}: {e:?}"));
+        assert_eq!(result["ok"], f["expect"]["ok"], "{reference}: {:?}", result["problems"]);
+        assert_eq!(result["source"]["pinned"], true, "{reference}");
+        let top = if f["images"][0]["manifest"]["digest"] == f["manifest"]["digest"] {
+            &result["manifestDigest"]
+        } else {
+            &result["indexDigest"]
+        };
+        assert_eq!(top.as_str(), Some(claimed), "{reference}: digest in the pin's algorithm");
+        let expected_check = if f["images"][0]["manifest"]["digest"] == f["manifest"]["digest"] {
+            &result["chain"]["manifest"]["expected"]
+        } else {
+            &result["chain"]["index"]["expected"]
+        };
+        assert_eq!(expected_check, "passed", "{reference}");
+        assert!(
+            text(&result, "pinnedReference").ends_with(claimed),
+            "{reference}: {}",
+            result["pinnedReference"]
+        );
     }
 }
 
@@ -87,7 +231,7 @@ async fn a_platform_is_chosen_from_an_index() {
         let options = js(&json!({"platform": "linux/arm/v7"}));
         let result = settle(c.verify(reference.clone(), options)).await.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(result["platform"], "linux/arm/v7");
-        assert_matches_truth(&result, f, 2);
+        assert_matches_truth(&result, f, 2, &rig["open"]);
         let missing = settle(c.manifest(reference, js(&json!({"platform": "linux/s390x"})))).await;
         let (code, message) = missing.expect_err("no s390x image");
         assert!(message.contains("linux/arm64/v8"), "{code}: {message}");
@@ -105,7 +249,7 @@ async fn token_registry_with_anonymous_and_password_credentials() {
     let anonymous = client(json!({}));
     let result =
         settle(anonymous.verify(public, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_matches_truth(&result, f, 0);
+    assert_matches_truth(&result, f, 0, &rig["token"]);
     let (code, _) = settle(anonymous.manifest(private.clone(), JsValue::UNDEFINED))
         .await
         .expect_err("private needs credentials");
@@ -115,7 +259,7 @@ async fn token_registry_with_anonymous_and_password_credentials() {
     let alice = client(json!({"credentials": {host.clone(): {"username": username, "password": password}}}));
     let result =
         settle(alice.verify(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_matches_truth(&result, f, 0);
+    assert_matches_truth(&result, f, 0, &rig["token"]);
 
     let wrong = client(json!({"credentials": {host: {"username": "alice", "password": "wrong"}}}));
     let (code, message) =
@@ -147,7 +291,7 @@ async fn a_cached_token_the_registry_now_refuses_is_refreshed() {
     assert_eq!(first["digest"], fixture(&rig, "oci-gzip")["manifest"]["digest"]);
     sleep(3_000).await;
     let result = settle(stale.verify(private, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_matches_truth(&result, fixture(&rig, "oci-gzip"), 0);
+    assert_matches_truth(&result, fixture(&rig, "oci-gzip"), 0, &rig["token"]);
 }
 
 #[wasm_bindgen_test]
@@ -159,7 +303,7 @@ async fn basic_registry_with_credentials() {
     let reference = image_ref(&rig["basic"], "private/oci-mixed", "v1");
     let result =
         settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_matches_truth(&result, fixture(&rig, "oci-mixed"), 0);
+    assert_matches_truth(&result, fixture(&rig, "oci-mixed"), 0, &rig["basic"]);
     let anonymous = client(json!({}));
     let (code, _) =
         settle(anonymous.tags(reference, JsValue::UNDEFINED)).await.expect_err("needs credentials");
@@ -174,8 +318,10 @@ async fn tags_unknown_names_and_mirrors() {
     let tags = settle(c.tags(image_ref(&rig["open"], "public/many-tags", "latest"), JsValue::UNDEFINED))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let mut got: Vec<String> = serde_json::from_value(tags).unwrap_or_default();
-    let mut want: Vec<String> = serde_json::from_value(f["tags"].clone()).unwrap_or_default();
+    let mut got: Vec<String> = serde_json::from_value(tags).unwrap_or_else(|e| panic!("tags: {e}"));
+    let mut want: Vec<String> =
+        serde_json::from_value(f["tags"].clone()).unwrap_or_else(|e| panic!("rig tags: {e}"));
+    assert_eq!(want.len(), 326, "the rig's many-tags fixture");
     got.sort();
     want.sort();
     assert_eq!(got, want);
@@ -271,23 +417,69 @@ async fn a_pre_issued_token_is_sent_as_is() {
 }
 
 #[wasm_bindgen_test]
-async fn a_pinned_reference_is_fetched_by_digest_and_checked_against_the_pin() {
+async fn a_pin_from_another_repository_is_unknown_there_and_a_digest_wins_over_the_tag() {
     let rig = rig();
-    let other = fixture(&rig, "oci-gzip")["manifest"]["digest"].as_str().unwrap_or_default().to_owned();
-    let host = rig["open"]["host"].as_str().unwrap_or_default();
+    let other = text(&fixture(&rig, "oci-gzip")["manifest"], "digest").to_owned();
+    let host = text(&rig["open"], "host");
     let c = client(json!({}));
     // A digest wins over the tag and is looked up in this repository, where it does not exist.
-    let reference = format!("{host}/public/docker-v2:v1@{other}");
-    let pinned = settle(c.manifest(reference, JsValue::UNDEFINED)).await;
-    // By digest the registry looks the pin up, so a pin from another repository is unknown there.
-    let (code, _) = pinned.expect_err("pinned to another repository's digest");
+    let (code, _) = settle(c.manifest(format!("{host}/public/docker-v2:v1@{other}"), JsValue::UNDEFINED))
+        .await
+        .expect_err("pinned to another repository's digest");
     assert_eq!(code, "MANIFEST_UNKNOWN");
-    let own = fixture(&rig, "docker-v2")["manifest"]["digest"].as_str().unwrap_or_default().to_owned();
-    let result = settle(c.verify(format!("{host}/public/docker-v2@{own}"), JsValue::UNDEFINED))
+    let own = text(&fixture(&rig, "docker-v2")["manifest"], "digest").to_owned();
+    let result = settle(c.verify(format!("{host}/public/docker-v2:no-such-tag@{own}"), JsValue::UNDEFINED))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(result["ok"], true);
-    assert_eq!(result["chain"]["manifest"]["expected"], "passed");
+    assert_eq!(result["ok"], true, "{:?}", result["problems"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_mirror_gets_only_the_credentials_keyed_by_its_own_host() {
+    let rig = rig();
+    let (username, password) = user(&rig, "alice");
+    let mirror = text(&rig["token"], "url");
+    let alice = json!({"username": username, "password": password});
+    // Docker Hub credentials do not travel to a mirror of Docker Hub.
+    let hub_keyed = client(json!({"mirrors": {"docker.io": mirror}, "credentials": {"docker.io": alice}}));
+    let (code, message) = settle(hub_keyed.manifest("private/docker-v2:v1".into(), JsValue::UNDEFINED))
+        .await
+        .expect_err("the mirror must not get docker.io's credentials");
+    assert!(code == "DENIED" || code == "UNAUTHORIZED", "{code}: {message}");
+    // Keyed by the mirror's own host (any case, default port or not), they do.
+    let host = text(&rig["token"], "host").to_uppercase();
+    let mirror_keyed = client(json!({"mirrors": {"docker.io": mirror}, "credentials": {host: alice}}));
+    let result = settle(mirror_keyed.verify("private/docker-v2:v1".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(result["ok"], true, "{:?}", result["problems"]);
+    assert_eq!(result["source"], json!({"origin": mirror, "viaMirror": true, "pinned": false}));
+    assert_eq!(result["manifestDigest"], fixture(&rig, "docker-v2")["manifest"]["digest"]);
+}
+
+#[wasm_bindgen_test]
+async fn an_expected_image_id_is_checked_against_the_config() {
+    let rig = rig();
+    let f = fixture(&rig, "docker-v2");
+    let image_id = text(&f["images"][0]["config"], "digest");
+    let reference = image_ref(&rig["open"], "public/docker-v2", "v1");
+    let c = client(json!({}));
+    // As `docker images` shows it: the first 12 hex digits.
+    let prefix = &image_id["sha256:".len()..][..12];
+    let result = settle(c.verify(reference.clone(), js(&json!({"expectImageId": prefix}))))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!((result["ok"].clone(), result["imageIdMatch"].clone()), (json!(true), json!(true)));
+    let other = text(&fixture(&rig, "oci-gzip")["images"][0]["config"], "digest");
+    let result = settle(c.verify(reference.clone(), js(&json!({"expectImageId": other}))))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!((result["ok"].clone(), result["imageIdMatch"].clone()), (json!(false), json!(false)));
+    assert!(result["problems"].to_string().contains(other), "{:?}", result["problems"]);
+    let (code, _) = settle(c.verify(reference, js(&json!({"expectImageId": "f67e"}))))
+        .await
+        .expect_err("too short to name an image");
+    assert_eq!(code, "INVALID_ARGUMENT");
 }
 
 #[wasm_bindgen_test]
