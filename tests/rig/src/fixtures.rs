@@ -347,24 +347,9 @@ impl Builder {
 
     fn broken_blob(&self) -> Result<Fixture> {
         let name = "broken-blob";
-        let layout = self.layout(name)?;
-        let mut noise = Noise::new(name);
-        let first = self.layer(name, "first", app_tree(&mut noise), Packing::Gzip, false)?;
-        let second = self.layer(name, "second", base_tree(&mut noise), Packing::Gzip, false)?;
-        let victim = second.digest.clone();
-        let manifest = self.image(&layout, &[first, second], ("linux", "amd64", None), history(2), None)?;
-        layout.tag("v1", &manifest)?;
-        self.skopeo_push(&layout, "v1", name, "v1", None)?;
-        self.copy_to_private(name, "v1")?;
         // Change the gzip header's MTIME in storage: same size, still valid gzip, same diff_id,
         // but the blob no longer hashes to its digest.
-        let data = self.stored_blob(&victim)?;
-        let mut bytes = fs::read(&data)?;
-        if bytes.len() < 8 {
-            return Err(rig_err!("stored blob {} is too short to alter", data.display()));
-        }
-        bytes[4] ^= 0x5a;
-        fs::write(&data, bytes)?;
+        self.push_with_altered_layer(name, |_| 4, 0x5a)?;
         self.describe(
             name,
             "layer 1's bytes altered in the registry's storage after the push",
@@ -466,6 +451,21 @@ impl Builder {
     /// data: same size, wrong digest, and it no longer decompresses.
     fn corrupt_blob(&self) -> Result<Fixture> {
         let name = "corrupt-blob";
+        // gzip -n writes a 10-byte header and an 8-byte trailer: the middle is deflate data.
+        self.push_with_altered_layer(name, |len| len / 2, 0xff)?;
+        self.describe(
+            name,
+            "layer 1's stored blob has one byte flipped in the middle of its deflate data: same size, \
+             wrong digest, gzip -dc fails",
+            "v1",
+            vec![],
+            broken(1, "stream"),
+        )
+    }
+
+    /// Pushes a two-layer gzip image as `name` (public and private), then XORs the byte at
+    /// `position(len)` of layer 1's stored blob with `mask`: same size, other bytes.
+    fn push_with_altered_layer(&self, name: &str, position: fn(usize) -> usize, mask: u8) -> Result<()> {
         let layout = self.layout(name)?;
         let mut noise = Noise::new(name);
         let first = self.layer(name, "first", app_tree(&mut noise), Packing::Gzip, false)?;
@@ -477,21 +477,16 @@ impl Builder {
         self.copy_to_private(name, "v1")?;
         let data = self.stored_blob(&victim)?;
         let mut bytes = fs::read(&data)?;
-        // gzip -n writes a 10-byte header and an 8-byte trailer: the middle is deflate data.
+        // Layers of these trees are tens of kilobytes; anything much smaller is not what was built.
         if bytes.len() < 1024 {
-            return Err(rig_err!("stored blob {} is too short to corrupt", data.display()));
+            return Err(rig_err!("stored blob {} is too short to alter", data.display()));
         }
-        let middle = bytes.len() / 2;
-        bytes[middle] ^= 0xff;
+        let at = position(bytes.len());
+        let byte =
+            bytes.get_mut(at).ok_or_else(|| rig_err!("byte {at} is past the end of {}", data.display()))?;
+        *byte ^= mask;
         fs::write(&data, bytes)?;
-        self.describe(
-            name,
-            "layer 1's stored blob has one byte flipped in the middle of its deflate data: same size, \
-             wrong digest, gzip -dc fails",
-            "v1",
-            vec![],
-            broken(1, "stream"),
-        )
+        Ok(())
     }
 
     /// One gzip layer where every link uses sha512: the manifest is stored and tagged under its

@@ -429,7 +429,7 @@ fn redirect_servers(paths: &RigPaths, render: &dyn Fn(u16, u16, Option<u16>) -> 
     );
     let snippets = workspace_root().join("deploy").join("nginx");
     let blobs = format!(
-        "    location ~ ^/v2/.+/blobs/sha256:[0-9a-f]+$ {{\n        include {}/regsight-cors.conf;\n        return 307 {}$request_uri;\n    }}\n\n    location /v2/ {{",
+        "    location ~ ^/v2/.+/blobs/sha(256|512):[0-9a-f]+$ {{\n        include {}/regsight-cors.conf;\n        return 307 {}$request_uri;\n    }}\n\n    location /v2/ {{",
         snippets.display(),
         paths.url(port::CDN)
     );
