@@ -363,6 +363,13 @@ impl Reference {
         Self { digest: Some(digest), tag: None, ..self.clone() }
     }
 
+    /// The same reference pinned to `digest`, keeping its tag for people (`python:2.7@sha256:…`);
+    /// the digest decides what is fetched, as in `docker pull`.
+    #[must_use]
+    pub fn pinned_to(&self, digest: Digest) -> Self {
+        Self { digest: Some(digest), ..self.clone() }
+    }
+
     /// The same repository at `tag`, without a digest; the tag is checked like a parsed one.
     pub fn with_tag(&self, tag: &str) -> Result<Self, ReferenceError> {
         check_tag(tag, 0)?;
@@ -574,6 +581,15 @@ mod tests {
 
     fn parse(s: &str) -> Reference {
         Reference::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn pinning_keeps_the_tag_for_people_and_fetches_the_digest() {
+        let digest: Digest = format!("sha256:{HEX}").parse().expect("digest");
+        let pinned = parse("python:2.7").pinned_to(digest.clone());
+        assert_eq!(pinned.canonical(), format!("docker.io/library/python:2.7@sha256:{HEX}"));
+        assert_eq!(pinned.target(), Target::Digest(&digest));
+        assert_eq!(parse(&pinned.canonical()), pinned);
     }
 
     #[test]

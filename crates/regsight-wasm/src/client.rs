@@ -125,7 +125,7 @@ impl Resolved {
     /// image): what to pull to get these exact bytes from anywhere.
     pub fn pinned_reference(&self) -> Reference {
         let top = self.index.as_ref().map_or(&self.manifest, |(index, _)| index);
-        self.reference.with_digest(top.digest.clone())
+        self.reference.pinned_to(top.digest.clone())
     }
 
     /// The digest the image manifest gives its config, when it is an image manifest.
