@@ -144,6 +144,16 @@ test("mirror= serves docker.io references and platform= picks from an index", as
   await waitForVerdict(mirrored.page, /verified|failed/);
   assert.match(await verdict(mirrored.page).textContent(), /verified/);
   assert.equal((await mirrored.page.getByTestId("manifest-digest").textContent()).trim(), f.manifest.digest);
+  // A tag through a mirror proves only what the mirror served: the page says so, names it, and
+  // offers the pinned reference that would check it independently of the mirror.
+  const trust = mirrored.page.getByTestId("trust");
+  assert.equal(await trust.getAttribute("data-pinned"), "false");
+  assert.ok((await trust.textContent()).includes(rig.open.url), await trust.textContent());
+  assert.ok((await verdict(mirrored.page).textContent()).includes(rig.open.url), "the verdict names the origin");
+  assert.equal(
+    await mirrored.page.getByTestId("pinned-reference").inputValue(),
+    `docker.io/public/docker-v2:${f.tag}@${f.manifest.digest}`,
+  );
   await mirrored.page.close();
 
   const multi = fixture("multiarch");
@@ -183,6 +193,47 @@ test("Cancel aborts a verification, and Verify then starts over", async () => {
   await waitForVerdict(page, /verified|failed/);
   assert.match(await verdict(page).textContent(), /verified/);
   assert.equal(await page.getByTestId("layer-row").getAttribute("data-status"), "ok");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a pinned deep link with id= says the verdict rests on the pin, and checks the image ID", async () => {
+  const f = fixture("docker-v2");
+  const ref = `${rig.open.host}/public/docker-v2@${f.manifest.claimedDigest}`;
+  const shortId = f.images[0].config.digest.slice("sha256:".length, "sha256:".length + 12);
+  const { page, errors } = await open(`image=${encodeURIComponent(ref)}&id=${shortId}&verify=1`);
+  await waitForVerdict(page, /verified|failed/);
+  assert.match(await verdict(page).textContent(), /verified against the digest you pinned/);
+  const trust = page.getByTestId("trust");
+  assert.equal(await trust.getAttribute("data-pinned"), "true");
+  assert.ok((await trust.textContent()).includes(rig.open.url), await trust.textContent());
+  assert.equal(await page.getByTestId("pinned-reference").count(), 0, "nothing more to pin");
+  assert.equal(await page.getByTestId("image-id-match").getAttribute("data-match"), "true");
+  assert.equal(await page.getByTestId("image-id").inputValue(), shortId);
+  await page.screenshot({ path: "/tmp/regsight-pinned.png", fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // Another image's ID fails the verdict, though every digest of the chain holds.
+  const other = fixture("oci-gzip").images[0].config.digest.slice(7, 19);
+  const wrong = await open(`image=${encodeURIComponent(ref)}&id=${other}&verify=1`);
+  await waitForVerdict(wrong.page, /verified|failed/);
+  assert.match(await verdict(wrong.page).textContent(), /failed/);
+  assert.equal(await wrong.page.getByTestId("image-id-match").getAttribute("data-match"), "false");
+  await wrong.page.close();
+});
+
+test("corrupt-blob: the tampered layer shows its computed digest and the gzip error behind it", async () => {
+  const f = fixture("corrupt-blob");
+  const ref = `${rig.open.host}/public/corrupt-blob:${f.tag}`;
+  const { page, errors } = await open(`image=${encodeURIComponent(ref)}&verify=1`);
+  await waitForVerdict(page, /verified|failed/);
+  assert.match(await verdict(page).textContent(), /failed/);
+  const row = page.getByTestId("layer-row").nth(f.expect.failingLayer);
+  assert.equal(await row.getAttribute("data-status"), "mismatch");
+  const text = await row.textContent();
+  assert.ok(text.includes(f.images[0].layers[f.expect.failingLayer].digest), "shows the computed digest");
+  assert.ok(text.includes("CORRUPT_STREAM"), text);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -145,6 +145,20 @@ struct LayerResult {
     uncompressed_bytes: u64,
     ok: bool,
     error: Option<ErrorInfo>,
+    #[serde(default)]
+    other_errors: Vec<ErrorInfo>,
+}
+
+/// Where the verified bytes came from (`client.verify()`'s `source`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    /// `scheme://host[:port]` that served the bytes.
+    pub origin: String,
+    /// True when a mirror or gateway served them.
+    pub via_mirror: bool,
+    /// True when the reference carried a digest.
+    pub pinned: bool,
 }
 
 /// `client.verify()`'s result.
@@ -154,10 +168,13 @@ struct VerifyResult {
     ok: bool,
     verdict: String,
     reference: String,
+    pinned_reference: String,
+    source: Source,
     index_digest: Option<String>,
     manifest_digest: String,
     platform: Option<String>,
     image_id: Option<String>,
+    image_id_match: Option<bool>,
     layers: Vec<LayerResult>,
     problems: Vec<String>,
 }
@@ -220,6 +237,8 @@ pub struct LayerRow {
     pub computed_diff_id: Option<String>,
     /// Why it is not ok.
     pub error: Option<ErrorInfo>,
+    /// Further problems (e.g. the gzip error behind a digest mismatch).
+    pub other_errors: Vec<ErrorInfo>,
 }
 
 impl LayerRow {
@@ -261,6 +280,7 @@ impl LayerRow {
         self.computed_digest = result.computed_digest;
         self.computed_diff_id = result.computed_diff_id;
         self.error = result.error;
+        self.other_errors = result.other_errors;
     }
 }
 
@@ -273,6 +293,12 @@ pub struct Outcome {
     pub verdict: String,
     /// The canonical reference verified.
     pub reference: String,
+    /// The reference pinned to the digest verified: what to pull to get these bytes from anywhere.
+    pub pinned_reference: String,
+    /// Where the bytes came from, and whether the reference was pinned.
+    pub source: Source,
+    /// Whether the image ID equals the one the person gave (None when none was given).
+    pub image_id_match: Option<bool>,
     /// The index's digest, when there was one.
     pub index_digest: Option<String>,
     /// The image manifest's digest as computed.
@@ -341,11 +367,12 @@ impl Api {
         decode("config", &value)
     }
 
-    /// Verifies the whole chain; `on_progress(layer, bytes, uncompressed)` as layers stream.
-    /// `layers` gets each layer's final state.
+    /// Verifies the whole chain (against `image_id` too, when not empty); `on_progress(layer,
+    /// bytes, uncompressed)` as layers stream. `layers` gets each layer's final state.
     pub async fn verify(
         &self,
         reference: &str,
+        image_id: &str,
         signal: &AbortSignal,
         on_progress: impl Fn(usize, u64, u64) + 'static,
         layers: &mut Vec<LayerRow>,
@@ -357,6 +384,9 @@ impl Api {
         });
         let options = self.call_options(signal);
         set(&options, "onProgress", callback.as_ref().unchecked_ref::<Function>());
+        if !image_id.trim().is_empty() {
+            set(&options, "expectImageId", &image_id.trim().into());
+        }
         let value = settle(self.client.verify(reference.to_owned(), options.into())).await;
         drop(callback);
         let result: VerifyResult = decode("verification", &value?)?;
@@ -371,6 +401,9 @@ impl Api {
             ok: result.ok,
             verdict: result.verdict,
             reference: result.reference,
+            pinned_reference: result.pinned_reference,
+            source: result.source,
+            image_id_match: result.image_id_match,
             index_digest: result.index_digest,
             manifest_digest: result.manifest_digest,
             platform: result.platform,

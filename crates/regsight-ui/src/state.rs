@@ -51,6 +51,8 @@ pub struct Page {
     pub mirror: RwSignal<String>,
     /// Platform for indexes.
     pub platform: RwSignal<String>,
+    /// The image ID the person has (e.g. from `docker images`), to check the config against.
+    pub image_id: RwSignal<String>,
     /// The manifest of the last reference loaded.
     pub manifest: RwSignal<Option<ManifestResult>>,
     /// Its config.
@@ -78,6 +80,8 @@ pub struct DeepLink {
     pub mirror: Option<String>,
     /// `platform=`
     pub platform: Option<String>,
+    /// `id=`: the expected image ID.
+    pub image_id: Option<String>,
     /// `verify=1`
     pub verify: bool,
 }
@@ -92,6 +96,7 @@ impl DeepLink {
             image: get("image"),
             mirror: get("mirror"),
             platform: get("platform"),
+            image_id: get("id"),
             verify: get("verify").is_some_and(|v| v != "0" && v != "false"),
         }
     }
@@ -104,6 +109,7 @@ impl Page {
             reference: RwSignal::new(link.image.clone().unwrap_or_default()),
             mirror: RwSignal::new(link.mirror.clone().unwrap_or_default()),
             platform: RwSignal::new(link.platform.clone().unwrap_or_default()),
+            image_id: RwSignal::new(link.image_id.clone().unwrap_or_default()),
             manifest: RwSignal::new(None),
             config: RwSignal::new(None),
             layers: RwSignal::new(Vec::new()),
@@ -133,7 +139,8 @@ impl Page {
         }
         let options =
             Options { mirror: page.mirror.get_untracked(), platform: page.platform.get_untracked() };
-        page.write_url(&reference, &options);
+        let image_id = page.image_id.get_untracked().trim().to_owned();
+        page.write_url(&reference, &options, &image_id);
         page.error.set(None);
         page.manifest.set(None);
         page.config.set(None);
@@ -203,7 +210,7 @@ impl Page {
                     }
                 };
                 let mut rows = page.layers.get_untracked();
-                let outcome = api.verify(&reference, &signal, on_progress, &mut rows).await;
+                let outcome = api.verify(&reference, &image_id, &signal, on_progress, &mut rows).await;
                 if !current() {
                     return;
                 }
@@ -244,7 +251,7 @@ impl Page {
     }
 
     /// Keeps the address bar a shareable deep link (nothing secret goes there).
-    fn write_url(&self, reference: &str, options: &Options) {
+    fn write_url(&self, reference: &str, options: &Options, image_id: &str) {
         let Ok(params) = UrlSearchParams::new() else { return };
         params.append("image", reference);
         if !options.mirror.trim().is_empty() {
@@ -252,6 +259,9 @@ impl Page {
         }
         if !options.platform.trim().is_empty() {
             params.append("platform", options.platform.trim());
+        }
+        if !image_id.is_empty() {
+            params.append("id", image_id);
         }
         let url = format!("?{}", String::from(params.to_string()));
         if let Ok(history) = window().history() {

@@ -24,6 +24,18 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
                     on:input=move |ev| page.reference.set(event_target_value(&ev))
                 />
             </label>
+            <label>
+                "Image ID you have (optional)"
+                <input
+                    type="text"
+                    data-testid="image-id"
+                    placeholder="f67e752245d6 (from docker images)"
+                    spellcheck="false"
+                    autocomplete="off"
+                    prop:value=move || page.image_id.get()
+                    on:input=move |ev| page.image_id.set(event_target_value(&ev))
+                />
+            </label>
             <div class="buttons">
                 <button type="submit" data-testid="verify" disabled=move || page.reference.with(|r| r.trim().is_empty())>
                     "Verify"

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::format_bytes;
-use crate::api::{LayerRow, LayerStatus};
+use crate::api::{LayerRow, LayerStatus, Outcome};
 use crate::state::{Page, Run};
 
 /// The verdict, the manifest's digests, one row per layer and the problems found.
@@ -16,16 +16,28 @@ pub fn Verification(page: Page) -> impl IntoView {
             Run::Verifying => ("running", "verifying…".to_owned()),
             Run::Done(outcome) => (
                 if outcome.ok { "ok" } else { "bad" },
-                match outcome.verdict.as_str() {
-                    "verified" => "verified: every digest in the chain was recomputed and matches".to_owned(),
-                    "failed" => "failed: the image is not what its manifest claims".to_owned(),
-                    other => format!("{other}: nothing failed, but not every link could be checked"),
+                match (outcome.verdict.as_str(), outcome.source.pinned) {
+                    ("verified", true) => {
+                        "verified against the digest you pinned: every digest in the chain \
+                                           was recomputed and matches"
+                            .to_owned()
+                    }
+                    ("verified", false) => format!(
+                        "verified the image {} serves for {}: every digest in the chain was recomputed and matches",
+                        outcome.source.origin, outcome.reference
+                    ),
+                    ("failed", _) => "failed: the image is not what its manifest claims".to_owned(),
+                    (other, _) => format!("{other}: nothing failed, but not every link could be checked"),
                 },
             ),
             Run::Failed => ("bad", "failed: the verification could not complete".to_owned()),
             Run::Cancelled => ("idle", "cancelled".to_owned()),
         };
         view! { <p class=format!("verdict {class}") data-testid="verdict">{text}</p> }.into_any()
+    };
+    let trust = move || match page.run.get() {
+        Run::Done(outcome) => Some(view! { <Trust outcome /> }),
+        _ => None,
     };
     let manifest = move || {
         page.manifest.get().map(|m| {
@@ -83,6 +95,7 @@ pub fn Verification(page: Page) -> impl IntoView {
     view! {
         <section class="verification">
             {verdict}
+            {trust}
             {manifest}
             <Show when=move || page.layers.with(|l| !l.is_empty())>
                 <table class="layers">
@@ -94,6 +107,56 @@ pub fn Verification(page: Page) -> impl IntoView {
             </Show>
             {problems}
         </section>
+    }
+}
+
+/// What the verdict proves: pinned (proof, whoever served it) or not (what the origin chose to
+/// serve for a tag), the origin by name, the pinned reference to copy, and the image ID check.
+#[component]
+fn Trust(outcome: Outcome) -> impl IntoView {
+    let source = outcome.source.clone();
+    let via = if source.via_mirror { " (a mirror or gateway, not the registry itself)" } else { "" };
+    let statement = if source.pinned {
+        format!(
+            "You pinned a digest, so this is proof: the bytes, wherever they came from (here {}{via}), are \
+             the ones that digest names.",
+            source.origin
+        )
+    } else {
+        format!(
+            "You named a tag, so this shows what {}{via} serves for it today, not that it is the image the \
+             tag's publisher meant. Pin this digest to check it independently of {}:",
+            source.origin, source.origin
+        )
+    };
+    let pinned_reference = (!source.pinned).then(|| {
+        let text = outcome.pinned_reference.clone();
+        view! {
+            <input
+                class="pinned-reference"
+                data-testid="pinned-reference"
+                type="text"
+                readonly
+                aria-label="The reference pinned to the verified digest"
+                prop:value=text
+                on:focus=|ev| { event_target::<web_sys::HtmlInputElement>(&ev).select() }
+            />
+        }
+    });
+    let image_id = outcome.image_id_match.map(|matches| {
+        let id = outcome.image_id.clone().unwrap_or_default();
+        if matches {
+            view! { <p class="ok small" data-testid="image-id-match" data-match="true">"The image ID " <code>{id}</code> " is the one you gave."</p> }.into_any()
+        } else {
+            view! { <p class="bad small" data-testid="image-id-match" data-match="false">"The image ID is " <code>{id}</code> ", not the one you gave."</p> }.into_any()
+        }
+    });
+    view! {
+        <div class="trust" data-testid="trust" data-pinned=if source.pinned { "true" } else { "false" }>
+            <p>{statement}</p>
+            {pinned_reference}
+            {image_id}
+        </div>
     }
 }
 
@@ -127,6 +190,11 @@ fn layer_row(row: LayerRow) -> impl IntoView {
         .error
         .filter(|_| details.is_empty())
         .map(|e| view! { <div class="bad small"><code>{e.code}</code> " " {e.message}</div> });
+    let other_errors = row
+        .other_errors
+        .into_iter()
+        .map(|e| view! { <div class="bad small">"also: " <code>{e.code}</code> " " {e.message}</div> })
+        .collect_view();
     view! {
         <tr data-testid="layer-row" data-status=status class=format!("layer row-{status}")>
             <td>{row.index}</td>
@@ -145,6 +213,7 @@ fn layer_row(row: LayerRow) -> impl IntoView {
                     })
                     .collect_view()}
                 {error}
+                {other_errors}
             </td>
             <td class="progress-cell">
                 <progress max="100" value=percent></progress>
