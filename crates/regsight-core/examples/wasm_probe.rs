@@ -16,13 +16,13 @@
 #![allow(unsafe_code)]
 
 use regsight_core::auth::{
-    Action, BearerChallenge, Contact, CredentialStore, Credentials, Password, Scope, ScopeSet, Session,
-    UnixMillis, parse_challenges,
+    Action, BearerChallenge, Contact, CredentialStore, Credentials, HttpUrl, Password, Scope, ScopeSet,
+    Session, UnixMillis, parse_challenges,
 };
 use regsight_core::platform::{Platform, select};
 use regsight_core::{
-    ChainInput, Digest, Document, Endpoints, ImageId, LayerReport, LayerVerifier, Manifest, Reference,
-    Verdict, VerifyOptions, next_link, parse_config, parse_manifest, verify_chain,
+    BaseUrl, ChainInput, Digest, Document, Endpoints, ImageId, LayerReport, LayerVerifier, Manifest,
+    Reference, Verdict, VerifyOptions, next_link, parse_config, parse_manifest, verify_chain,
 };
 
 /// The layer: a ustar archive holding `etc/probe.txt`, gzip -9 with mtime 0.
@@ -75,9 +75,10 @@ pub extern "C" fn probe_challenge(n: u32) -> u32 {
         scopes.join(" ")
     );
     let Ok(challenges) = parse_challenges(&header) else { return 0 };
+    let Ok(request) = HttpUrl::parse("https://registry.example/v2/") else { return 0 };
     challenges
         .first()
-        .and_then(|c| BearerChallenge::from_challenge(c).ok())
+        .and_then(|c| BearerChallenge::from_challenge(c, &request).ok())
         .map_or(0, |b| b.scope.len() as u32)
 }
 
@@ -144,7 +145,8 @@ pub extern "C" fn probe_session(now_secs: u32) -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn probe_endpoint(page: u32) -> u32 {
     let mut endpoints = Endpoints::new();
-    if endpoints.set_base_url("docker.io", "https://mirror.example/hub").is_err() {
+    let Ok(mirror) = BaseUrl::resolve("/hub", "https://mirror.example/index.html") else { return 0 };
+    if endpoints.set_base_url("docker.io", mirror).is_err() {
         return 0;
     }
     let Ok(reference) = Reference::parse("python:2.7") else { return 0 };

@@ -140,6 +140,24 @@ impl BaseUrl {
         Ok(Self { origin: parsed.origin().clone(), prefix: prefix.to_owned() })
     }
 
+    /// Checks a configured base URL that may be relative (`/registries/docker.io`, as a site's
+    /// `regsight.json` names its gateway), resolved against `page`, the URL of what configured it.
+    pub fn resolve(url: &str, page: &str) -> Result<Self, EndpointError> {
+        let bad = |source| EndpointError::BadBaseUrl { url: shorten(url), source };
+        let page = HttpUrl::parse(page)
+            .map_err(|source| EndpointError::BadRequestUrl { url: shorten(page), source })?;
+        if let Some(position) = url.find(['?', '#']) {
+            let source = if url[position..].starts_with('?') {
+                UrlError::Query
+            } else {
+                UrlError::Fragment { position }
+            };
+            return Err(bad(source));
+        }
+        let joined = page.join(url).map_err(bad)?;
+        Self::parse(joined.as_str())
+    }
+
     /// The default base URL of a registry: Docker Hub's API host for `docker.io`, plain http for
     /// `localhost`, `127.0.0.0/8` and `[::1]` (any port), https for everything else.
     pub fn for_registry(registry: &str) -> Result<Self, EndpointError> {
@@ -250,9 +268,9 @@ impl Endpoints {
     }
 
     /// Sends requests for `registry` (e.g. `docker.io`) to `base_url` (e.g. `https://mirror.example/hub`).
-    pub fn set_base_url(&mut self, registry: &str, base_url: &str) -> Result<(), EndpointError> {
+    pub fn set_base_url(&mut self, registry: &str, base_url: BaseUrl) -> Result<(), EndpointError> {
         let key = registry_key(registry)?;
-        self.overrides.insert(key, BaseUrl::parse(base_url)?);
+        self.overrides.insert(key, base_url);
         Ok(())
     }
 
@@ -553,19 +571,38 @@ mod tests {
     #[test]
     fn endpoints_use_overrides_then_defaults() {
         let mut endpoints = Endpoints::new();
-        endpoints.set_base_url("index.docker.io", "https://mirror.example/hub/").expect("valid");
-        endpoints.set_base_url("GHCR.io", "https://ghcr-proxy.example").expect("valid");
+        let hub = BaseUrl::parse("https://mirror.example/hub/").expect("valid");
+        endpoints.set_base_url("index.docker.io", hub).expect("valid");
+        let ghcr = BaseUrl::parse("https://ghcr-proxy.example").expect("valid");
+        endpoints.set_base_url("GHCR.io", ghcr).expect("valid");
         let url = |registry: &str| endpoints.base_url(registry).map(|b| b.to_string());
         assert_eq!(url("docker.io"), Ok("https://mirror.example/hub".into()));
         assert_eq!(url("ghcr.io"), Ok("https://ghcr-proxy.example".into()));
         assert_eq!(url("quay.io"), Ok("https://quay.io".into()));
-        let err = endpoints.set_base_url("docker.io", "ftp://x").expect_err("ftp");
+        let err = BaseUrl::parse("ftp://x").expect_err("ftp");
         assert!(matches!(err, EndpointError::BadBaseUrl { .. }), "{err:?}");
         assert_eq!(err.code(), ErrorCode::InvalidArgument);
-        assert!(matches!(
-            endpoints.set_base_url("bad host", "https://x"),
-            Err(EndpointError::BadRegistry { .. })
-        ));
+        let any = BaseUrl::parse("https://x").expect("valid");
+        assert!(matches!(endpoints.set_base_url("bad host", any), Err(EndpointError::BadRegistry { .. })));
+    }
+
+    #[test]
+    fn relative_base_urls_resolve_against_the_page() {
+        let page = "https://site.example/tools/regsight/index.html?image=x";
+        let cases = [
+            ("/registries/docker.io", "https://site.example/registries/docker.io"),
+            ("registries/ghcr.io/", "https://site.example/tools/regsight/registries/ghcr.io"),
+            ("../gw/hub", "https://site.example/tools/gw/hub"),
+            ("https://mirror.example/hub", "https://mirror.example/hub"),
+        ];
+        for (given, expected) in cases {
+            let base = BaseUrl::resolve(given, page).unwrap_or_else(|e| panic!("{given}: {e}"));
+            assert_eq!(base.to_string(), expected, "{given}");
+        }
+        for bad in ["/gw?x=1", "/gw#top", "javascript:alert(1)", "//user:pw@evil.example/"] {
+            let err = BaseUrl::resolve(bad, page).expect_err(bad);
+            assert_eq!(err.code(), ErrorCode::InvalidArgument, "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -498,7 +498,7 @@ fn hostile_realms_are_refused() -> TestResult {
         ("javascript:alert(1)", "http:// or https://"),
         ("file:///etc/passwd", "http:// or https://"),
         ("data:text/plain,x", "http:// or https://"),
-        ("/token", "http:// or https://"),
+        ("ftp://auth.example/token", "http:// or https://"),
         ("https://alice:pw@evil.example/token", "user information"),
         ("https://auth.example/token#x", "'#'"),
         ("http://auth.example/token", "uses https but the realm does not"),
@@ -525,6 +525,19 @@ fn hostile_realms_are_refused() -> TestResult {
         T0,
     )?);
     assert_eq!(request.url(), "http://localhost:5001/auth");
+
+    // A same-origin gateway answers with a relative realm: it resolves against the request, so
+    // the password goes to the registry's own origin and nowhere else.
+    let mut session = Session::new(REGISTRY, password("alice", "pw"))?;
+    let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
+    let header = r#"Bearer realm="/realms/hub/token",service="s""#;
+    let request = fetch(session.handle_response(&mut attempt, 401, Some(header), T0)?);
+    assert!(
+        request.url().starts_with("https://registry.example/realms/hub/token?service=s&"),
+        "{}",
+        request.url()
+    );
+    assert!(request.authorization().is_some_and(|h| h.may_send_to(request.url())));
     Ok(())
 }
 

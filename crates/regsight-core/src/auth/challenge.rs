@@ -307,7 +307,8 @@ impl fmt::Display for BearerError {
 /// A `Bearer` challenge: where to get a token and for what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BearerChallenge {
-    /// The token endpoint (checked: absolute http/https URL).
+    /// The token endpoint (checked: an http/https URL; a relative realm is resolved against the
+    /// request that was challenged, as a same-origin gateway sends it).
     pub realm: HttpUrl,
     /// The `service` to name in the token request, if given.
     pub service: Option<String>,
@@ -320,14 +321,19 @@ pub struct BearerChallenge {
 }
 
 impl BearerChallenge {
-    /// Reads a challenge whose scheme is `Bearer`.
-    pub fn from_challenge(challenge: &Challenge) -> Result<Self, ChallengeError> {
+    /// Reads a challenge whose scheme is `Bearer`, sent in answer to a request for `request`
+    /// (RFC 3986 resolves a relative realm against it; any other scheme than http(s) is refused).
+    pub fn from_challenge(challenge: &Challenge, request: &HttpUrl) -> Result<Self, ChallengeError> {
         if !challenge.is_scheme("bearer") {
             return Err(ChallengeError::WrongScheme { expected: "Bearer", found: challenge.scheme.clone() });
         }
         let realm = challenge.param("realm").ok_or(ChallengeError::MissingRealm)?;
-        let realm = HttpUrl::parse(realm)
-            .map_err(|source| ChallengeError::BadRealm { realm: crate::auth::shorten(realm), source })?;
+        let bad = |source| ChallengeError::BadRealm { realm: crate::auth::shorten(realm), source };
+        // Resolution would drop a fragment; a realm that has one is refused as a whole, as before.
+        if let Some(position) = realm.find('#') {
+            return Err(bad(crate::url::UrlError::Fragment { position }));
+        }
+        let realm = request.join(realm).map_err(bad)?;
         let scope = ScopeSet::parse(challenge.param("scope").unwrap_or_default())
             .map_err(ChallengeError::BadScope)?;
         let error = challenge.param("error").map(|e| match e {
@@ -474,7 +480,7 @@ mod tests {
         let header = r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push""#;
         let c = parse(header);
         assert_eq!(c.len(), 1);
-        let bearer = BearerChallenge::from_challenge(&c[0]);
+        let bearer = BearerChallenge::from_challenge(&c[0], &request());
         let bearer = match bearer {
             Ok(b) => b,
             Err(e) => panic!("{e}"),
@@ -549,7 +555,7 @@ mod tests {
         assert_eq!(c[0].token68(), Some("realm"));
         let c = parse("Bearer realm=");
         assert_eq!(c[0].token68(), Some("realm="));
-        assert_eq!(BearerChallenge::from_challenge(&c[0]), Err(ChallengeError::MissingRealm));
+        assert_eq!(BearerChallenge::from_challenge(&c[0], &request()), Err(ChallengeError::MissingRealm));
         // `realm=x` is a parameter, not token68 `realm=` followed by junk.
         let c = parse("Basic realm=x");
         assert_eq!(c[0].token68(), None);
@@ -611,7 +617,7 @@ mod tests {
     fn bearer_typed_access_and_errors() {
         let read = |header: &str| {
             let c = parse(header);
-            BearerChallenge::from_challenge(&c[0])
+            BearerChallenge::from_challenge(&c[0], &request())
         };
         let b = read(
             r#"Bearer realm="https://a/t",error="insufficient_scope",scope="repository:a:pull repository:b:pull",error_description="nope""#,
@@ -637,7 +643,7 @@ mod tests {
             "javascript:alert(1)",
             "file:///etc/passwd",
             "data:,x",
-            "/relative/token",
+            "ftp://auth.example/token",
             "https://user:pw@auth.example/token",
             "https://auth.example/t#frag",
             "https://auth example/t",
@@ -647,6 +653,26 @@ mod tests {
             let header = format!(r#"Bearer realm="{realm}""#);
             assert!(matches!(read(&header), Err(ChallengeError::BadRealm { .. })), "{realm:?}");
         }
+        // A same-origin gateway sends relative realms: RFC 3986 resolves them against the request.
+        let resolved = [
+            ("/realms/docker.io/token", "https://registry.example/realms/docker.io/token"),
+            ("token?x=1", "https://registry.example/gw/v2/library/alpine/manifests/token?x=1"),
+            ("//auth.example/t", "https://auth.example/t"),
+            ("../../../../../t", "https://registry.example/t"),
+        ];
+        for (realm, expected) in resolved {
+            let header = format!(r#"Bearer realm="{realm}""#);
+            assert_eq!(
+                read(&header).map(|b| b.realm.as_str().to_owned()),
+                Ok(expected.to_owned()),
+                "{realm}"
+            );
+        }
+    }
+
+    /// The request the challenges in these tests answer.
+    fn request() -> HttpUrl {
+        HttpUrl::parse("https://registry.example/gw/v2/library/alpine/manifests/latest").expect("url")
     }
 
     #[test]

@@ -271,7 +271,7 @@ impl Session {
             (401, Some(header)) => {
                 let challenges = parse_challenges(header)?;
                 if let Some(bearer) = challenges.iter().find(|c| c.is_scheme("bearer")) {
-                    let bearer = BearerChallenge::from_challenge(bearer)?;
+                    let bearer = BearerChallenge::from_challenge(bearer, &attempt.url)?;
                     return self.on_bearer(attempt, bearer, now);
                 }
                 if challenges.iter().any(|c| c.is_scheme("basic")) {
@@ -286,7 +286,7 @@ impl Session {
                 // Only an insufficient_scope Bearer challenge is ours; other 403s carry a DENIED body.
                 let bearer = parse_challenges(header).ok().and_then(|challenges| {
                     let bearer = challenges.iter().find(|c| c.is_scheme("bearer"))?;
-                    BearerChallenge::from_challenge(bearer).ok()
+                    BearerChallenge::from_challenge(bearer, &attempt.url).ok()
                 });
                 match bearer {
                     Some(b) if b.error == Some(BearerError::InsufficientScope) => {
