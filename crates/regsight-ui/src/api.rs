@@ -2,12 +2,17 @@
 //! exports), called from Rust. Its results are JS objects; they cross back through JSON into the
 //! plain structs below, which is what the components show.
 
+use std::collections::BTreeMap;
+
 use js_sys::{Function, Object, Promise, Reflect};
+use regsight_core::Reference;
 use serde::Deserialize;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
+
+use crate::site::SiteConfig;
 
 /// The worker script that `web/` ships next to the page (it imports the page's own glue).
 pub const WORKER_SCRIPT: &str = "./worker.js";
@@ -19,6 +24,33 @@ pub struct Options {
     pub mirror: String,
     /// Platform chosen from multi-arch indexes (`os/arch[/variant]`), or empty for linux/amd64.
     pub platform: String,
+}
+
+/// What a person typed to sign in to the registry in use: kept in memory only, never in the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Login {
+    /// Username, with `password`.
+    pub username: String,
+    /// Password (or access token used as one).
+    pub password: String,
+    /// A bearer token obtained elsewhere, instead of a username and password.
+    pub token: String,
+}
+
+impl Login {
+    /// The client's credentials object, when something was typed.
+    fn to_js(&self) -> Option<Object> {
+        let object = Object::new();
+        if !self.token.trim().is_empty() {
+            set(&object, "token", &self.token.trim().into());
+        } else if !self.username.trim().is_empty() {
+            set(&object, "username", &self.username.trim().into());
+            set(&object, "password", &self.password.as_str().into());
+        } else {
+            return None;
+        }
+        Some(object)
+    }
 }
 
 /// A failure of a whole operation: the client's stable code and its message.
@@ -318,14 +350,35 @@ pub struct Api {
 }
 
 impl Api {
-    /// A client with the page's options; layers are verified in Web Workers when the browser has them.
-    pub fn new(options: &Options) -> Result<Self, ApiError> {
+    /// A client with the page's options, the site's gateway paths and what the person typed to
+    /// sign in to `reference`'s registry; layers are verified in Web Workers when the browser has
+    /// them.
+    pub fn new(
+        options: &Options,
+        site: Option<&SiteConfig>,
+        login: &Login,
+        reference: &str,
+    ) -> Result<Self, ApiError> {
         let object = Object::new();
+        let mut mirrors: BTreeMap<String, String> = site.map(|s| s.mirrors.clone()).unwrap_or_default();
         let mirror = options.mirror.trim();
         if !mirror.is_empty() {
-            let mirrors = Object::new();
-            set(&mirrors, "docker.io", &mirror.into());
-            set(&object, "mirrors", &mirrors);
+            mirrors.insert("docker.io".into(), mirror.into());
+        }
+        if !mirrors.is_empty() {
+            let object_mirrors = Object::new();
+            for (registry, url) in &mirrors {
+                set(&object_mirrors, registry, &url.as_str().into());
+            }
+            set(&object, "mirrors", &object_mirrors);
+        }
+        // Credentials are keyed by the endpoint that will be contacted: the gateway path or
+        // mirror serving the registry, else the registry itself.
+        if let (Some(credentials), Ok(parsed)) = (login.to_js(), reference.trim().parse::<Reference>()) {
+            let key = mirrors.get(parsed.registry()).cloned().unwrap_or_else(|| parsed.registry().to_owned());
+            let keyed = Object::new();
+            set(&keyed, &key, &credentials);
+            set(&object, "credentials", &keyed);
         }
         let platform = options.platform.trim().to_owned();
         if !platform.is_empty() {

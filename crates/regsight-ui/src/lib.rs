@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod components;
+pub mod site;
 pub mod state;
 
 use leptos::prelude::*;
@@ -15,10 +16,17 @@ use crate::state::{DeepLink, Page};
 pub fn App() -> impl IntoView {
     let link = DeepLink::from_location();
     let page = Page::new(&link);
-    if link.image.is_some() {
-        // After mounting, so the first progress has somewhere to go.
-        request_animation_frame(move || page.start(link.verify));
-    }
+    // The site's gateway must be known before the first request: load regsight.json, then start.
+    leptos::task::spawn_local(async move {
+        match site::load().await {
+            Ok(Some(site)) => page.use_site(site, &link),
+            Ok(None) => {}
+            Err(error) => page.show_error(error),
+        }
+        if !page.reference.get_untracked().trim().is_empty() {
+            page.start(link.verify);
+        }
+    });
     view! {
         <header>
             <h1>"regsight"</h1>

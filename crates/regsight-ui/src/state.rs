@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::{AbortController, UrlSearchParams};
 
-use crate::api::{Api, ApiError, ConfigResult, LayerRow, ManifestResult, Options, Outcome, now_ms};
+use crate::api::{Api, ApiError, ConfigResult, LayerRow, Login, ManifestResult, Options, Outcome, now_ms};
+use crate::site::SiteConfig;
 
 /// Where the verification stands.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -53,6 +54,10 @@ pub struct Page {
     pub platform: RwSignal<String>,
     /// The image ID the person has (e.g. from `docker images`), to check the config against.
     pub image_id: RwSignal<String>,
+    /// Credentials for the registry in use, as typed: memory only.
+    pub login: RwSignal<Login>,
+    /// The site's configuration (`regsight.json`), when the page is served as a site.
+    pub site: RwSignal<Option<SiteConfig>>,
     /// The manifest of the last reference loaded.
     pub manifest: RwSignal<Option<ManifestResult>>,
     /// Its config.
@@ -103,6 +108,26 @@ impl DeepLink {
 }
 
 impl Page {
+    /// Takes the site's configuration: its defaults fill what the deep link left empty.
+    pub fn use_site(&self, site: SiteConfig, link: &DeepLink) {
+        if link.image.is_none()
+            && let Some(image) = &site.default_image
+        {
+            self.reference.set(image.clone());
+        }
+        if link.platform.is_none()
+            && let Some(platform) = &site.default_platform
+        {
+            self.platform.set(platform.clone());
+        }
+        self.site.set(Some(site));
+    }
+
+    /// Shows a failure that is not one operation's (e.g. a malformed site configuration).
+    pub fn show_error(&self, error: ApiError) {
+        self.error.set(Some(error));
+    }
+
     /// Signals filled from the deep link.
     pub fn new(link: &DeepLink) -> Self {
         Self {
@@ -110,6 +135,8 @@ impl Page {
             mirror: RwSignal::new(link.mirror.clone().unwrap_or_default()),
             platform: RwSignal::new(link.platform.clone().unwrap_or_default()),
             image_id: RwSignal::new(link.image_id.clone().unwrap_or_default()),
+            login: RwSignal::new(Login::default()),
+            site: RwSignal::new(None),
             manifest: RwSignal::new(None),
             config: RwSignal::new(None),
             layers: RwSignal::new(Vec::new()),
@@ -146,7 +173,8 @@ impl Page {
         page.config.set(None);
         page.layers.set(Vec::new());
         page.run.set(if verify { Run::Verifying } else { Run::Idle });
-        let api = match Api::new(&options) {
+        let site = page.site.get_untracked();
+        let api = match Api::new(&options, site.as_ref(), &page.login.get_untracked(), &reference) {
             Ok(api) => std::rc::Rc::new(api),
             Err(error) => return page.fail(error),
         };

@@ -52,8 +52,9 @@ pub enum ClientError {
     #[error(
         "could not reach {url}: {detail}. If the registry is up, this is most likely CORS: it must \
          send Access-Control-Allow-Origin, allow the Authorization and Accept request headers, answer \
-         preflight (OPTIONS) requests, and expose WWW-Authenticate and Docker-Content-Digest \
-         (see deploy/README.md); or use a CORS-enabled mirror"
+         preflight (OPTIONS) requests, and expose WWW-Authenticate and Docker-Content-Digest. \
+         Registries that do not (Docker Hub, GitLab, ACR...) are reached through a regsight site's \
+         same-origin gateway (`cargo xtask site`, see deploy/README.md) or a CORS-enabled mirror"
     )]
     Network {
         /// The URL that failed.

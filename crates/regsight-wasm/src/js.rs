@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use regsight_core::auth::{BearerToken, CredentialStore, Credentials, Password};
-use regsight_core::endpoint::Endpoints;
+use regsight_core::endpoint::{BaseUrl, Endpoints};
 use regsight_core::platform::Platform;
 use regsight_core::verify::{Check, Progress, VerifyOptions};
 use regsight_core::{DigestVerifier, ErrorCode, ImageId};
@@ -25,7 +25,11 @@ export interface ParsedReference {
 /** Credentials for one registry host: a password (exchanged for tokens) or a pre-issued token. */
 export type RegistryCredentials = { username: string; password: string } | { token: string };
 export interface ClientOptions {
-  /** Registry host -> base URL, e.g. { "docker.io": "https://mirror.example" }. */
+  /**
+   * Registry name -> base URL that serves it, e.g. { "docker.io": "https://mirror.example" }; in a
+   * page, a relative URL ("/registries/docker.io", a site's same-origin gateway) resolves
+   * against the page.
+   */
   mirrors?: Record<string, string>;
   /**
    * Credentials, keyed by the endpoint they may be sent to: a host[:port] ("127.0.0.1:5000",
@@ -142,12 +146,16 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     } else {
         serde_wasm_bindgen::from_value(options.clone()).map_err(|e| ClientError::Options(e.to_string()))?
     };
+    let page = page_url();
     let mut endpoints = Endpoints::new();
     for (registry, url) in &dto.mirrors {
-        endpoints.set_base_url(registry, url)?;
+        endpoints.set_base_url(registry, base_url(url, page.as_deref())?)?;
     }
     let mut credentials = CredentialStore::new();
-    for (host, given) in dto.credentials {
+    for (key, given) in dto.credentials {
+        // A relative key names a gateway path of this page's site, like a relative mirror.
+        let host =
+            if key.starts_with(['/', '.']) { base_url(&key, page.as_deref())?.to_string() } else { key };
         let parsed = match given {
             CredentialsDto::Password { username, password } => Credentials::Password(
                 Password::new(&username, &password)
@@ -176,6 +184,23 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
         verify: dto.limits.unwrap_or_default(),
         worker_url,
     })
+}
+
+/// The URL of the page this client runs in (`location.href`), if it runs in one.
+fn page_url() -> Option<String> {
+    let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
+    js_sys::Reflect::get(&location, &"href".into()).ok()?.as_string()
+}
+
+/// A configured base URL: absolute, or relative to the page (a site's same-origin gateway).
+fn base_url(url: &str, page: Option<&str>) -> Result<BaseUrl, ClientError> {
+    match page {
+        Some(page) => Ok(BaseUrl::resolve(url, page)?),
+        None if !url.contains("://") => Err(ClientError::Options(format!(
+            "{url:?} is a relative URL, and there is no page to resolve it against: give an absolute one"
+        ))),
+        None => Ok(BaseUrl::parse(url)?),
+    }
 }
 
 /// Layers verified at once by default. With workers, one per core but one, so the page's main

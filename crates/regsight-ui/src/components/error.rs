@@ -21,7 +21,15 @@ pub fn ErrorPanel(page: Page) -> impl IntoView {
                             <code>"Accept"</code>
                             "). Most public registries do not."
                         </p>
-                        <p>"Fix it on the registry (distribution's " <code>"http.headers"</code> ", or an nginx in front, see deploy/README.md), or use a CORS-enabled mirror in Options."</p>
+                        <p data-testid="cors-fix">
+                            "The fix that works for every registry: serve this page as a "
+                            <strong>"regsight site with its gateway"</strong>
+                            " (" <code>"cargo xtask site --upstream <registry>"</code>
+                            ", see deploy/README.md). The page then reaches the registry through its own origin, "
+                            "and the gateway follows blob redirects and proxies the token service. "
+                            "Otherwise fix it on the registry (distribution's " <code>"http.headers"</code>
+                            ", or the nginx front in deploy/), or use a CORS-enabled mirror in Options."
+                        </p>
                         <pre>
                             "add_header Access-Control-Allow-Origin $http_origin always;\n"
                             "add_header Access-Control-Allow-Headers \"Authorization, Accept\" always;\n"

@@ -45,6 +45,39 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
                     "Cancel"
                 </button>
             </div>
+            <fieldset class="login">
+                <legend>"Sign in to the registry in use (optional; kept in this tab's memory only)"</legend>
+                <label>
+                    "Username"
+                    <input
+                        type="text"
+                        data-testid="username"
+                        autocomplete="username"
+                        prop:value=move || page.login.with(|l| l.username.clone())
+                        on:input=move |ev| page.login.update(|l| l.username = event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        type="password"
+                        data-testid="password"
+                        autocomplete="current-password"
+                        prop:value=move || page.login.with(|l| l.password.clone())
+                        on:input=move |ev| page.login.update(|l| l.password = event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "or a token"
+                    <input
+                        type="password"
+                        data-testid="token"
+                        autocomplete="off"
+                        prop:value=move || page.login.with(|l| l.token.clone())
+                        on:input=move |ev| page.login.update(|l| l.token = event_target_value(&ev))
+                    />
+                </label>
+            </fieldset>
             <details class="options">
                 <summary>"Options"</summary>
                 <label>
