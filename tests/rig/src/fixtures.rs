@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256, Sha512};
 
 use crate::cmd::{self, sh_quote};
-use crate::info::{BlobTruth, Expectation, Fixture, ImageTruth, LayerTruth};
+use crate::info::{BlobTruth, Expectation, Fixture, HubImage, ImageTruth, LayerTruth};
 use crate::{Result, rig_err};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -26,6 +26,28 @@ const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+
 /// The `Accept` header the truth's manifest downloads send: every manifest type.
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
 /// Every file in every layer carries this modification time (2024-01-01T00:00:00Z).
+/// The hub's official images: `(repository, fixture)`, each a copy of `public/<fixture>` under the
+/// fixture's tag, so the fixture's ground truth applies (storage is shared, digests are preserved).
+const HUB_IMAGES: &[(&str, &str)] =
+    &[("library/hello", "docker-v2"), ("library/multi", "multiarch"), ("library/broken", "broken-blob")];
+
+/// The hub's images anyone may pull (Docker Hub's official images live under `library/`).
+pub fn hub_images() -> Vec<HubImage> {
+    HUB_IMAGES
+        .iter()
+        .map(|(repository, fixture)| HubImage {
+            repository: (*repository).to_owned(),
+            tag: "v1".into(),
+            fixture: (*fixture).to_owned(),
+        })
+        .collect()
+}
+
+/// The hub's images that need credentials (the fixtures' own `private/` copies).
+pub fn hub_private_images() -> Vec<HubImage> {
+    vec![HubImage { repository: "private/docker-v2".into(), tag: "v1".into(), fixture: "docker-v2".into() }]
+}
+
 const EPOCH: u64 = 1_704_067_200;
 const CREATED: &str = "2024-01-01T00:00:00Z";
 
@@ -115,7 +137,7 @@ impl Builder {
     /// Builds, pushes and describes every fixture.
     pub fn build_all(&self) -> Result<Vec<Fixture>> {
         fs::create_dir_all(&self.build)?;
-        Ok(vec![
+        let fixtures = vec![
             self.docker_v2()?,
             self.oci_gzip()?,
             self.oci_mixed()?,
@@ -131,7 +153,32 @@ impl Builder {
             self.sha512()?,
             self.sized("layer-1m", 1)?,
             self.sized("layer-64m", 64)?,
-        ])
+        ];
+        self.check_hub_copies(&fixtures)?;
+        Ok(fixtures)
+    }
+
+    /// Each hub image is served under its fixture's top digest with the same bytes.
+    fn check_hub_copies(&self, fixtures: &[Fixture]) -> Result<()> {
+        for image in hub_images().iter().chain(&hub_private_images()) {
+            let fixture = fixtures.iter().find(|f| f.name == image.fixture).ok_or_else(|| {
+                rig_err!("hub image {} names no fixture {:?}", image.repository, image.fixture)
+            })?;
+            let served = self.served_manifest(&image.repository, &image.tag)?;
+            if served.digest.as_deref() != Some(fixture.manifest.claimed_digest.as_str())
+                || served.bytes != fs::read(&fixture.manifest.file)?
+            {
+                return Err(rig_err!(
+                    "{}:{} is served as {:?}, not as {} (fixture {})",
+                    image.repository,
+                    image.tag,
+                    served.digest,
+                    fixture.manifest.claimed_digest,
+                    fixture.name
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn docker_v2(&self) -> Result<Fixture> {
@@ -750,15 +797,21 @@ impl Builder {
         Ok(())
     }
 
-    /// Copies `public/<name>:<tag>` to `private/<name>:<tag>` registry to registry (bytes preserved).
+    /// Copies `public/<name>:<tag>` to `private/<name>:<tag>`, and to each hub repository holding
+    /// fixture `name` (see [`hub_images`]), registry to registry (bytes preserved). Runs before a
+    /// broken fixture's storage is altered: skopeo would refuse to copy a blob that fails its digest.
     fn copy_to_private(&self, name: &str, tag: &str) -> Result<()> {
-        cmd::run(
-            Command::new("skopeo")
-                .args(["--insecure-policy", "copy", "--all", "--quiet", "--preserve-digests"])
-                .args(["--src-tls-verify=false", "--dest-tls-verify=false"])
-                .arg(format!("docker://{}/public/{name}:{tag}", self.host))
-                .arg(format!("docker://{}/private/{name}:{tag}", self.host)),
-        )?;
+        let hub =
+            HUB_IMAGES.iter().filter(|(_, fixture)| *fixture == name).map(|(repo, _)| (*repo).to_owned());
+        for repo in std::iter::once(format!("private/{name}")).chain(hub) {
+            cmd::run(
+                Command::new("skopeo")
+                    .args(["--insecure-policy", "copy", "--all", "--quiet", "--preserve-digests"])
+                    .args(["--src-tls-verify=false", "--dest-tls-verify=false"])
+                    .arg(format!("docker://{}/public/{name}:{tag}", self.host))
+                    .arg(format!("docker://{}/{repo}:{tag}", self.host)),
+            )?;
+        }
         Ok(())
     }
 

@@ -27,6 +27,11 @@ pub struct RigInfo {
     pub cdn: CdnInfo,
     /// The token server as the token registry announces it.
     pub token_server: TokenServerInfo,
+    /// A registry deployed like Docker Hub: no CORS anywhere, token realm and blob CDN on other
+    /// origins, official images under `library/`.
+    pub hub: HubInfo,
+    /// A CORS-enabled pull-through cache (distribution `proxy`) of the token registry.
+    pub pull_through: PullThroughInfo,
     /// Accounts known to the token server and the htpasswd registry.
     pub users: Vec<User>,
     /// The fixture images with their ground truth.
@@ -60,6 +65,57 @@ pub struct CdnInfo {
     pub url: String,
     /// Its access log: one line per request, `<request line> auth="<Authorization or ->"`.
     pub log: PathBuf,
+}
+
+/// The hub-like registry: like `registry-1.docker.io`, `auth.docker.io` and Docker Hub's blob CDN,
+/// three origins none of which sends an `Access-Control-*` header or answers a preflight, so a page
+/// cannot reach them; anonymous pull of `library/*` (and `public/*`), credentials for `private/*`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubInfo {
+    /// Always `hub`.
+    pub kind: String,
+    /// Base URL of the registry front.
+    pub url: String,
+    /// `host:port`, as written in an image reference.
+    pub host: String,
+    /// The realm its Bearer challenge names (on [`HubInfo::auth_url`], another origin).
+    pub realm: String,
+    /// Base URL of the token origin.
+    pub auth_url: String,
+    /// Where its blob GETs are redirected (307): no CORS, logs any `Authorization`.
+    pub cdn: CdnInfo,
+    /// Images anyone may pull, as Docker Hub's official images under `library/`.
+    pub images: Vec<HubImage>,
+    /// Images that need credentials (a user of [`RigInfo::users`]).
+    pub private: Vec<HubImage>,
+}
+
+/// An image of the hub: a copy (same bytes, same digests) of a fixture.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubImage {
+    /// Repository, e.g. `library/hello`.
+    pub repository: String,
+    /// The tag to pull.
+    pub tag: String,
+    /// The name of the fixture in [`RigInfo::fixtures`] whose ground truth applies.
+    pub fixture: String,
+}
+
+/// A pull-through cache: distribution with `proxy.remoteurl` (and the upstream user's credentials),
+/// CORS via `http.headers` and no `auth:`, so a page pulls upstream's private images through it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullThroughInfo {
+    /// Base URL.
+    pub url: String,
+    /// `host:port`, as written in an image reference.
+    pub host: String,
+    /// Base URL of the registry it caches (the token front).
+    pub upstream: String,
+    /// Its generated, commented `config.yml` (a recipe to copy).
+    pub config: PathBuf,
 }
 
 /// The token server behind the token registry's realm.
@@ -238,6 +294,11 @@ impl RigInfo {
             .iter()
             .find(|f| f.name == name)
             .ok_or_else(|| rig_err!("the rig has no fixture {name:?}"))
+    }
+
+    /// The fixture whose ground truth applies to a hub image.
+    pub fn hub_fixture(&self, image: &HubImage) -> Result<&Fixture> {
+        self.fixture(&image.fixture)
     }
 
     /// The user called `name`.

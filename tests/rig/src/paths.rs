@@ -25,12 +25,23 @@ pub mod port {
     pub const REDIRECT_FRONT: u16 = 3;
     /// A "CDN" on another origin serving blobs, logging any `Authorization` it receives.
     pub const CDN: u16 = 4;
+    /// nginx in front of the hub registry, like `registry-1.docker.io`: no CORS at all, blob GETs
+    /// answer 307 to [`HUB_CDN`].
+    pub const HUB_FRONT: u16 = 5;
+    /// nginx in front of the token server on its own origin, like `auth.docker.io`: no CORS.
+    pub const HUB_AUTH: u16 = 6;
+    /// The hub's blob "CDN" on a third origin: no CORS, logs any `Authorization` it receives.
+    pub const HUB_CDN: u16 = 7;
+    /// A pull-through cache (distribution `proxy.remoteurl`) of the token front, with CORS and no auth.
+    pub const PULL_THROUGH: u16 = 8;
     /// The token-auth registry itself (behind nginx).
     pub const TOKEN_REGISTRY: u16 = 10;
     /// The token server (behind nginx).
     pub const TOKEN_SERVER: u16 = 11;
     /// The htpasswd registry itself (behind nginx).
     pub const BASIC_REGISTRY: u16 = 12;
+    /// The hub registry itself (token auth, realm on [`HUB_AUTH`]; behind [`HUB_FRONT`]).
+    pub const HUB_REGISTRY: u16 = 13;
 }
 
 impl RigPaths {
@@ -65,6 +76,11 @@ impl RigPaths {
     /// The registries' shared storage.
     pub fn storage(&self) -> PathBuf {
         self.root.join("storage")
+    }
+
+    /// The pull-through cache's own storage (never the shared one: it fills it from upstream).
+    pub fn pull_through_storage(&self) -> PathBuf {
+        self.root.join("pull-through-storage")
     }
 
     /// Generated configuration files.

@@ -1,5 +1,5 @@
-//! Configuring, starting and stopping the rig's processes: three registries, the token server and
-//! nginx.
+//! Configuring, starting and stopping the rig's processes: five registries (open, token, basic,
+//! hub, pull-through cache), the token server and nginx.
 
 use std::fs;
 use std::net::{SocketAddr, TcpStream};
@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::info::{CdnInfo, RegistryInfo, TokenServerInfo, User};
+use crate::info::{CdnInfo, HubInfo, PullThroughInfo, RegistryInfo, TokenServerInfo, User};
 use crate::paths::{RigPaths, port, workspace_root};
-use crate::{Result, cmd, rig_err};
+use crate::{Result, cmd, fixtures, rig_err};
 
 /// The `service` the token registry and token server agree on.
 pub const SERVICE: &str = "regsight-rig";
@@ -41,7 +41,7 @@ pub fn users() -> Vec<User> {
         User {
             username: "alice".into(),
             password: "wonderland-rig".into(),
-            note: "may pull public/* and private/*".into(),
+            note: "may pull public/*, library/* and private/*".into(),
         },
         User {
             username: "stale".into(),
@@ -62,7 +62,7 @@ pub fn registries(paths: &RigPaths) -> (RegistryInfo, RegistryInfo, RegistryInfo
     };
     (
         registry("open", port::OPEN, &["public/", "private/"]),
-        registry("token", port::TOKEN_FRONT, &["public/"]),
+        registry("token", port::TOKEN_FRONT, &["public/", "library/"]),
         registry("basic", port::BASIC_FRONT, &[]),
         TokenServerInfo {
             realm: format!("{}/token", paths.url(port::TOKEN_FRONT)),
@@ -81,10 +81,34 @@ pub fn redirecting(paths: &RigPaths) -> (RegistryInfo, CdnInfo) {
             kind: "redirect".into(),
             url: paths.url(port::REDIRECT_FRONT),
             host: format!("127.0.0.1:{}", paths.port(port::REDIRECT_FRONT)),
-            anonymous_pull: vec!["public/".into()],
+            anonymous_pull: vec!["public/".into(), "library/".into()],
         },
         CdnInfo { url: paths.url(port::CDN), log: paths.logs().join("cdn-access.log") },
     )
+}
+
+/// The hub-like registry, as written to `rig.json`.
+pub fn hub(paths: &RigPaths) -> HubInfo {
+    HubInfo {
+        kind: "hub".into(),
+        url: paths.url(port::HUB_FRONT),
+        host: format!("127.0.0.1:{}", paths.port(port::HUB_FRONT)),
+        realm: format!("{}/token", paths.url(port::HUB_AUTH)),
+        auth_url: paths.url(port::HUB_AUTH),
+        cdn: CdnInfo { url: paths.url(port::HUB_CDN), log: paths.logs().join("hub-cdn-access.log") },
+        images: fixtures::hub_images(),
+        private: fixtures::hub_private_images(),
+    }
+}
+
+/// The pull-through cache of the token front, as written to `rig.json`.
+pub fn pull_through(paths: &RigPaths) -> PullThroughInfo {
+    PullThroughInfo {
+        url: paths.url(port::PULL_THROUGH),
+        host: format!("127.0.0.1:{}", paths.port(port::PULL_THROUGH)),
+        upstream: paths.url(port::TOKEN_FRONT),
+        config: paths.conf().join("pull-through.yml"),
+    }
 }
 
 /// Writes every configuration file and starts every service; returns once all ports answer.
@@ -92,6 +116,7 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
     fs::create_dir_all(paths.conf())?;
     fs::create_dir_all(paths.logs())?;
     fs::create_dir_all(paths.storage())?;
+    fs::create_dir_all(paths.pull_through_storage())?;
     let conf = paths.conf();
     write_keys(&conf)?;
     write_htpasswd(&conf.join("htpasswd"))?;
@@ -115,6 +140,13 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         token_info.realm,
         conf.join("token-cert.pem").display()
     );
+    // The hub's realm is on its own origin, like auth.docker.io for registry-1.docker.io; same
+    // service, issuer and certificate, so the one token server serves both.
+    let hub_auth = format!(
+        "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+        hub(paths).realm,
+        conf.join("token-cert.pem").display()
+    );
     let basic_auth = format!(
         "auth:\n  htpasswd:\n    realm: regsight-rig-basic\n    path: {}\n",
         conf.join("htpasswd").display()
@@ -134,6 +166,9 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         "",
         &basic_auth,
     )?;
+    // No `http.headers`: the hub sends no CORS header at all.
+    write_registry_config(&conf.join("hub.yml"), &storage, paths.port(port::HUB_REGISTRY), "", &hub_auth)?;
+    write_pull_through_config(paths, open_headers)?;
     let tokend_config = serde_json::json!({
         "listen": format!("127.0.0.1:{}", paths.port(port::TOKEN_SERVER)),
         "issuer": ISSUER,
@@ -155,6 +190,7 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
     services.spawn(paths, "registry-open", registry("open"), options.detach)?;
     services.spawn(paths, "registry-token", registry("token"), options.detach)?;
     services.spawn(paths, "registry-basic", registry("basic"), options.detach)?;
+    services.spawn(paths, "registry-hub", registry("hub"), options.detach)?;
     let mut tokend = Command::new(&options.tokend);
     tokend.arg(conf.join("tokend.json"));
     services.spawn(paths, "tokend", tokend, options.detach)?;
@@ -168,18 +204,21 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         .arg(conf.join("nginx.conf"))
         .args(["-g", "daemon off;"]);
     services.spawn(paths, "nginx", nginx, options.detach)?;
-    let pids: Vec<String> = services.children.iter().map(|(name, c)| format!("{} {name}", c.id())).collect();
-    fs::write(paths.pids_file(), pids.join("\n") + "\n")?;
+    services.write_pids(paths)?;
 
     let ports = vec![
         ("registry-open", port::OPEN),
         ("registry-token", port::TOKEN_REGISTRY),
         ("registry-basic", port::BASIC_REGISTRY),
+        ("registry-hub", port::HUB_REGISTRY),
         ("tokend", port::TOKEN_SERVER),
         ("nginx", port::TOKEN_FRONT),
         ("nginx", port::BASIC_FRONT),
         ("nginx", port::REDIRECT_FRONT),
         ("nginx", port::CDN),
+        ("nginx", port::HUB_FRONT),
+        ("nginx", port::HUB_AUTH),
+        ("nginx", port::HUB_CDN),
     ];
     let mut ports: Vec<(&str, u16)> =
         ports.into_iter().map(|(name, offset)| (name, paths.port(offset))).collect();
@@ -189,6 +228,11 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
     for (name, port) in ports {
         services.wait_for_port(paths, name, port)?;
     }
+    // Given credentials, distribution 2.8 asks the upstream's /v2/ for its challenge as it starts,
+    // and panics if the upstream does not answer: start the cache once the token front listens.
+    services.spawn(paths, "registry-pull-through", registry("pull-through"), options.detach)?;
+    services.write_pids(paths)?;
+    services.wait_for_port(paths, "registry-pull-through", paths.port(port::PULL_THROUGH))?;
     Ok(services)
 }
 
@@ -205,6 +249,13 @@ impl Services {
             .spawn()
             .map_err(|e| rig_err!("cannot start {name} ({command:?}): {e}; run `cargo xtask setup`"))?;
         self.children.push((name.to_owned(), child));
+        Ok(())
+    }
+
+    /// Records every started service's pid, so `rig down` stops them.
+    fn write_pids(&self, paths: &RigPaths) -> Result<()> {
+        let pids: Vec<String> = self.children.iter().map(|(name, c)| format!("{} {name}", c.id())).collect();
+        fs::write(paths.pids_file(), pids.join("\n") + "\n")?;
         Ok(())
     }
 
@@ -402,6 +453,8 @@ http {{
 {basic}
 # redirecting front and its CDN
 {redirect}
+# hub: registry front, token origin and blob CDN, none with CORS
+{hub}
 {page}}}
 ",
         pid = prefix.join("nginx.pid").display(),
@@ -414,6 +467,7 @@ http {{
         ),
         basic = render(paths.port(port::BASIC_FRONT), paths.port(port::BASIC_REGISTRY), None),
         redirect = redirect_servers(paths, &render),
+        hub = hub_servers(paths),
     );
     fs::write(paths.conf().join("nginx.conf"), conf)?;
     Ok(())
@@ -451,6 +505,129 @@ fn redirect_servers(paths: &RigPaths, render: &dyn Fn(u16, u16, Option<u16>) -> 
         log = paths.logs().join("cdn-access.log").display(),
         open = paths.port(port::OPEN),
     )
+}
+
+/// The hub's three origins, like Docker Hub's (`registry-1.docker.io`, `auth.docker.io` and its
+/// blob CDN): none sends an `Access-Control-*` header or answers a preflight itself, so a page
+/// cannot read any of their answers. Uses the `regsight_auth` log format of [`redirect_servers`].
+///
+/// The hub registry sends no CORS header (no `http.headers`), so its front has nothing to drop;
+/// the CDN proxies the open registry, whose CORS headers it must drop.
+fn hub_servers(paths: &RigPaths) -> String {
+    let hide_cors = [
+        "Access-Control-Allow-Origin",
+        "Access-Control-Allow-Methods",
+        "Access-Control-Allow-Headers",
+        "Access-Control-Expose-Headers",
+        "Access-Control-Max-Age",
+        "Access-Control-Allow-Credentials",
+    ]
+    .map(|h| format!("            proxy_hide_header {h};\n"))
+    .concat();
+    format!(
+        "    # registry front: blob GETs go to the CDN (307), everything else (OPTIONS too) to the registry
+    server {{
+        listen 127.0.0.1:{front};
+        client_max_body_size 0;
+        proxy_buffering off;
+        proxy_request_buffering off;
+        location ~ ^/v2/.+/blobs/sha(256|512):[0-9a-f]+$ {{
+            if ($request_method = GET) {{
+                return 307 {cdn_url}$request_uri;
+            }}
+            proxy_pass http://127.0.0.1:{registry};
+            proxy_set_header Host $http_host;
+        }}
+        location /v2/ {{
+            proxy_pass http://127.0.0.1:{registry};
+            proxy_set_header Host $http_host;
+        }}
+    }}
+    # token origin: the token server as it is (it answers OPTIONS 405)
+    server {{
+        listen 127.0.0.1:{auth};
+        location = /token {{
+            proxy_pass http://127.0.0.1:{tokend};
+            proxy_set_header Host $http_host;
+        }}
+    }}
+    # blob CDN: the open registry with its CORS headers dropped, logging any Authorization
+    server {{
+        listen 127.0.0.1:{cdn};
+        access_log {log} regsight_auth;
+        location /v2/ {{
+            proxy_pass http://127.0.0.1:{open};
+            proxy_buffering off;
+{hide_cors}        }}
+    }}
+",
+        front = paths.port(port::HUB_FRONT),
+        cdn_url = paths.url(port::HUB_CDN),
+        registry = paths.port(port::HUB_REGISTRY),
+        auth = paths.port(port::HUB_AUTH),
+        tokend = paths.port(port::TOKEN_SERVER),
+        cdn = paths.port(port::HUB_CDN),
+        log = paths.logs().join("hub-cdn-access.log").display(),
+        open = paths.port(port::OPEN),
+    )
+}
+
+/// The pull-through cache's `config.yml`, commented so it reads as a recipe (deploy/README.md
+/// quotes it): distribution as a `proxy` of the token front with alice's credentials, CORS via
+/// `http.headers` (`headers` is the open registry's block) and no `auth:`.
+fn write_pull_through_config(paths: &RigPaths, headers: &str) -> Result<()> {
+    let alice = users()
+        .into_iter()
+        .find(|u| u.username == "alice")
+        .ok_or_else(|| rig_err!("the rig has no user alice for the pull-through cache"))?;
+    let info = pull_through(paths);
+    let yaml = format!(
+        "# A CORS-enabled pull-through mirror for regsight: distribution 2.8 (`docker-registry serve
+# config.yml`) as a cache of one upstream registry that a browser page cannot use itself (no CORS
+# on the registry, its token realm or its blob CDN). The mirror does the upstream's token flow and
+# follows its blob redirects server-side, and answers the page with CORS headers.
+# Names pass through unchanged: ask the mirror for library/alpine to get the upstream's
+# library/alpine. Trust does not move: the page still checks every byte against the digest pinned.
+# Generated by the regsight test rig (tests/rig/src/services.rs), whose upstream is its token
+# registry.
+version: 0.1
+# distribution 2.8 in proxy mode warns \"Registry does not implement RempositoryRemover\": harmless.
+log:
+  level: info
+  formatter: text
+# Its own storage, filled from upstream: never share it with another registry.
+storage:
+  filesystem:
+    rootdirectory: {storage}
+# The upstream. With username and password the mirror asks the upstream's token realm (or Basic
+# auth) for that account's tokens, for every request: anyone who reaches the mirror pulls what the
+# account may pull. Use a read-only account, or leave both out to mirror anonymous pulls only.
+# The upstream must answer when the mirror starts: given credentials, distribution 2.8 asks its
+# /v2/ for the challenge at startup and exits if it cannot.
+proxy:
+  remoteurl: {upstream}
+  username: {username}
+  password: {password}
+# No `auth:` section: with one, distribution sends the browser's CORS preflight (OPTIONS) through
+# its auth check and answers 401 (distribution/distribution#4458). Without it, the preflight gets
+# 200 with the headers below. Restrict who reaches the mirror by network instead.
+http:
+  addr: 127.0.0.1:{port}
+  # Signs upload state: set your own random value (without one, each start makes up its own).
+  secret: regsight-rig-not-a-secret
+  # Added to every answer of the API, the 401 and 404 included, so the page can read them:
+  # Allow-Origin one origin or *; Authorization must be named in Allow-Headers (* never covers it),
+  # Accept too (the manifest Accept header is longer than the 128 bytes browsers exempt);
+  # Expose-Headers lists what the page reads (digest, challenge, pagination, ranges).
+{headers}",
+        storage = paths.pull_through_storage().display(),
+        upstream = info.upstream,
+        username = alice.username,
+        password = alice.password,
+        port = paths.port(port::PULL_THROUGH),
+    );
+    fs::write(&info.config, yaml)?;
+    Ok(())
 }
 
 fn is_root() -> bool {

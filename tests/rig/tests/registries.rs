@@ -1,7 +1,10 @@
 //! Every registry kind of the running rig answers as it is configured: the open one without auth,
 //! the token one with a Bearer challenge whose realm issues working, scoped tokens, the htpasswd one
 //! with a Basic challenge; every fixture is served with the digest its ground truth names, the
-//! broken ones broken where their truth says; and the token server logs every request.
+//! broken ones broken where their truth says; and the token server logs every request. The hub
+//! (like Docker Hub) sends no CORS header from any of its three origins, names a realm on another
+//! origin, lets anyone pull `library/*` and redirects blobs to its CDN; the pull-through mirror
+//! serves the token registry's private images with CORS.
 
 use base64::Engine as _;
 use regsight_rig::RigInfo;
@@ -38,7 +41,20 @@ fn rig() -> RigInfo {
 }
 
 fn request(method: &str, url: &str, headers: &[(&str, String)]) -> Answer {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    send(method, url, headers, true)
+}
+
+/// A GET that returns a redirect instead of following it.
+fn get_no_redirect(url: &str, headers: &[(&str, String)]) -> Answer {
+    send("GET", url, headers, false)
+}
+
+fn send(method: &str, url: &str, headers: &[(&str, String)], follow_redirects: bool) -> Answer {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(if follow_redirects { 10 } else { 0 })
+        .build()
+        .into();
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         builder = builder.header(*name, value);
@@ -74,7 +90,11 @@ fn param(challenge: &str, name: &str) -> String {
 }
 
 fn token(rig: &RigInfo, scope: &str, credentials: Option<(&str, &str)>) -> Answer {
-    let url = format!("{}?service={}&scope={}", rig.token_server.realm, rig.token_server.service, scope);
+    token_from(&rig.token_server.realm, rig, scope, credentials)
+}
+
+fn token_from(realm: &str, rig: &RigInfo, scope: &str, credentials: Option<(&str, &str)>) -> Answer {
+    let url = format!("{realm}?service={}&scope={}", rig.token_server.service, scope);
     let auth: Vec<(&str, String)> =
         credentials.map(|(u, p)| vec![("Authorization", basic(u, p))]).unwrap_or_default();
     get(&url, &auth)
@@ -363,4 +383,259 @@ fn token_server_logs_each_request_with_its_scopes_and_basic_user() {
         log.display()
     );
     assert!(!text.contains(&alice.password) && !text.contains("not-her-password"), "passwords in the log");
+}
+
+/// The names of an answer's `Access-Control-*` headers (the hub must send none).
+fn cors_headers(answer: &Answer) -> Vec<String> {
+    answer
+        .headers
+        .iter()
+        .map(|(name, _)| name.to_ascii_lowercase())
+        .filter(|name| name.starts_with("access-control-"))
+        .collect()
+}
+
+/// `scheme://host:port` of a URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    url[after_scheme..].find('/').map(|i| &url[..after_scheme + i]).unwrap_or(url)
+}
+
+/// A bearer token for `scope` from the hub's realm, as `Authorization` value.
+fn hub_bearer(rig: &RigInfo, scope: &str, credentials: Option<(&str, &str)>) -> String {
+    let answer = token_from(&rig.hub.realm, rig, scope, credentials);
+    assert_eq!(answer.status, 200, "hub token request: {}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+    format!("Bearer {}", json["token"].as_str().unwrap_or_default())
+}
+
+fn hub_manifest_url(rig: &RigInfo, repo: &str, reference: &str) -> String {
+    format!("{}/v2/{repo}/manifests/{reference}", rig.hub.url)
+}
+
+#[test]
+fn hub_sends_no_cors_header_from_any_of_its_origins() {
+    let rig = rig();
+    let page = ("Origin", "http://page.example".to_owned());
+    let image = rig.hub.images.first().unwrap_or_else(|| panic!("the hub has no images"));
+    let fixture = rig.hub_fixture(image).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = hub_manifest_url(&rig, &image.repository, &image.tag);
+    let mut answers = Vec::new();
+
+    let v2 = get(&format!("{}/v2/", rig.hub.url), std::slice::from_ref(&page));
+    assert_eq!(v2.status, 401, "{}", v2.body);
+    answers.push(("GET /v2/", v2));
+    let unauthorized = get(&manifest, &[page.clone(), ("Accept", ACCEPT.into())]);
+    assert_eq!(unauthorized.status, 401, "{}", unauthorized.body);
+    answers.push(("GET manifest without a token (401)", unauthorized));
+    let scope = format!("repository:{}:pull", image.repository);
+    let token_url = format!("{}?service={}&scope={scope}", rig.hub.realm, rig.token_server.service);
+    let token = get(&token_url, std::slice::from_ref(&page));
+    assert_eq!(token.status, 200, "{}", token.body);
+    answers.push(("GET realm", token));
+    let auth = ("Authorization", hub_bearer(&rig, &scope, None));
+    let ok = get(&manifest, &[page.clone(), ("Accept", ACCEPT.into()), auth.clone()]);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    answers.push(("GET manifest", ok));
+    let layer = &fixture.images[0].layers[0];
+    let blob = format!("{}/v2/{}/blobs/{}", rig.hub.url, image.repository, layer.claimed_digest);
+    let redirect = get_no_redirect(&blob, &[page.clone(), auth.clone()]);
+    assert_eq!(redirect.status, 307, "{}", redirect.body);
+    let location = redirect.header("Location").unwrap_or_else(|| panic!("307 without Location"));
+    answers.push(("GET blob (307)", redirect));
+    // After a cross-origin redirect a browser sends `Origin: null` and no Authorization.
+    let cdn = get(&location, &[("Origin", "null".into())]);
+    assert_eq!(cdn.status, 200, "{}", cdn.body);
+    answers.push(("GET blob from the CDN", cdn));
+
+    // Preflights get no special answer: whatever comes back grants nothing.
+    for url in [manifest.as_str(), rig.hub.realm.as_str(), location.as_str()] {
+        let preflight = request(
+            "OPTIONS",
+            url,
+            &[
+                page.clone(),
+                ("Access-Control-Request-Method", "GET".into()),
+                ("Access-Control-Request-Headers", "authorization, accept".into()),
+            ],
+        );
+        assert_ne!(preflight.status, 204, "OPTIONS {url}");
+        answers.push(("OPTIONS preflight", preflight));
+    }
+    for (what, answer) in &answers {
+        assert_eq!(cors_headers(answer), Vec::<String>::new(), "{what}: {:?}", answer.headers);
+    }
+}
+
+#[test]
+fn hub_challenge_names_a_realm_on_another_origin() {
+    let rig = rig();
+    let challenge = get(&format!("{}/v2/", rig.hub.url), &[]);
+    assert_eq!(challenge.status, 401);
+    let www = challenge.header("WWW-Authenticate").unwrap_or_else(|| panic!("no challenge"));
+    assert!(www.starts_with("Bearer "), "{www}");
+    let realm = param(&www, "realm");
+    assert_eq!(realm, rig.hub.realm);
+    assert_eq!(param(&www, "service"), rig.token_server.service);
+    assert_eq!(origin(&realm), rig.hub.auth_url);
+    assert_ne!(origin(&realm), origin(&rig.hub.url));
+    assert_eq!(origin(&rig.hub.url), rig.hub.url);
+    assert_eq!(format!("http://{}", rig.hub.host), rig.hub.url);
+    let cdn = origin(&rig.hub.cdn.url);
+    assert!(cdn != origin(&rig.hub.url) && cdn != origin(&realm), "{cdn}");
+
+    // A repository's challenge names the scope to ask for.
+    let image = &rig.hub.images[0];
+    let res = get(&hub_manifest_url(&rig, &image.repository, &image.tag), &[("Accept", ACCEPT.into())]);
+    assert_eq!(res.status, 401);
+    let www = res.header("WWW-Authenticate").unwrap_or_default();
+    assert_eq!(param(&www, "realm"), rig.hub.realm);
+    assert_eq!(param(&www, "scope"), format!("repository:{}:pull", image.repository));
+}
+
+#[test]
+fn hub_lets_anyone_pull_library_images_and_only_users_private_ones() {
+    let rig = rig();
+    assert!(rig.hub.images.len() >= 3, "{:?}", rig.hub.images);
+    for image in &rig.hub.images {
+        assert!(image.repository.starts_with("library/"), "{}", image.repository);
+        let fixture = rig.hub_fixture(image).unwrap_or_else(|e| panic!("{e}"));
+        let auth = hub_bearer(&rig, &format!("repository:{}:pull", image.repository), None);
+        let res = get(
+            &hub_manifest_url(&rig, &image.repository, &image.tag),
+            &[("Accept", ACCEPT.into()), ("Authorization", auth)],
+        );
+        assert_eq!(res.status, 200, "{}: {}", image.repository, res.body);
+        assert_eq!(res.header("Docker-Content-Digest"), Some(fixture.manifest.claimed_digest.clone()));
+        assert_eq!(res.bytes, read(&fixture.manifest.file), "{}", image.repository);
+    }
+
+    let alice = rig.user("alice").unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rig.hub.private.is_empty());
+    for image in &rig.hub.private {
+        let fixture = rig.hub_fixture(image).unwrap_or_else(|e| panic!("{e}"));
+        let url = hub_manifest_url(&rig, &image.repository, &image.tag);
+        let scope = format!("repository:{}:pull", image.repository);
+        let anonymous = hub_bearer(&rig, &scope, None);
+        let res = get(&url, &[("Accept", ACCEPT.into()), ("Authorization", anonymous)]);
+        assert_eq!(res.status, 401, "{}: {}", image.repository, res.body);
+        assert!(res.header("WWW-Authenticate").unwrap_or_default().contains("insufficient_scope"));
+        let granted = hub_bearer(&rig, &scope, Some((&alice.username, &alice.password)));
+        let res = get(&url, &[("Accept", ACCEPT.into()), ("Authorization", granted)]);
+        assert_eq!(res.status, 200, "{}: {}", image.repository, res.body);
+        assert_eq!(res.header("Docker-Content-Digest"), Some(fixture.manifest.claimed_digest.clone()));
+        assert_eq!(res.bytes, read(&fixture.manifest.file));
+    }
+}
+
+#[test]
+fn hub_redirects_blob_gets_to_its_cdn_which_serves_the_truth() {
+    let rig = rig();
+    let cdn_log = &rig.hub.cdn.log;
+    for image in &rig.hub.images {
+        let fixture = rig.hub_fixture(image).unwrap_or_else(|e| panic!("{e}"));
+        let repo = &image.repository;
+        let auth = ("Authorization", hub_bearer(&rig, &format!("repository:{repo}:pull"), None));
+        for platform in &fixture.images {
+            // Platform manifests come from the registry itself, by digest.
+            let res = get(
+                &hub_manifest_url(&rig, repo, &platform.manifest.claimed_digest),
+                &[("Accept", ACCEPT.into()), auth.clone()],
+            );
+            assert_eq!(res.status, 200, "{repo}@{}: {}", platform.manifest.claimed_digest, res.body);
+            assert_eq!(res.bytes, read(&platform.manifest.file));
+            let blobs = std::iter::once((
+                &platform.config.claimed_digest,
+                &platform.config.digest,
+                &platform.config.file,
+            ))
+            .chain(platform.layers.iter().map(|l| (&l.claimed_digest, &l.digest, &l.file)));
+            for (claimed, digest, file) in blobs {
+                let url = format!("{}/v2/{repo}/blobs/{claimed}", rig.hub.url);
+                let redirect = get_no_redirect(&url, std::slice::from_ref(&auth));
+                assert_eq!(redirect.status, 307, "{url}: {}", redirect.body);
+                let location = redirect.header("Location").unwrap_or_default();
+                assert_eq!(location, format!("{}/v2/{repo}/blobs/{claimed}", rig.hub.cdn.url));
+                // Followed as a browser does across origins: without the Authorization header.
+                let res = get(&location, &[]);
+                assert_eq!(res.status, 200, "{location}: {}", res.body);
+                assert_eq!(res.bytes, read(file), "{location}");
+                assert_eq!(&digest_like(claimed, &res.bytes), digest, "{location}");
+            }
+        }
+    }
+    // The broken image is broken at the CDN as its truth says.
+    let broken = rig.hub.images.iter().find(|i| i.fixture == "broken-blob").map(|i| rig.hub_fixture(i));
+    if let Some(Ok(fixture)) = broken {
+        let layer = &fixture.images[0].layers[fixture.expect.failing_layer.unwrap_or_default()];
+        assert_ne!(layer.digest, layer.claimed_digest);
+    }
+    // The CDN logs what it receives, Authorization included.
+    let marker = format!("Bearer cdn-log-marker-{}", std::process::id());
+    let image = &rig.hub.images[0];
+    let fixture = rig.hub_fixture(image).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!(
+        "{}/v2/{}/blobs/{}",
+        rig.hub.cdn.url, image.repository, fixture.images[0].config.claimed_digest
+    );
+    assert_eq!(get(&url, &[("Authorization", marker.clone())]).status, 200);
+    let text = std::fs::read_to_string(cdn_log).unwrap_or_else(|e| panic!("{}: {e}", cdn_log.display()));
+    assert!(text.contains(&format!("auth=\"{marker}\"")), "{}", cdn_log.display());
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&format!("/v2/{}/blobs/", image.repository)) && l.ends_with("auth=\"-\""))
+    );
+}
+
+#[test]
+fn pull_through_mirror_serves_a_private_image_with_cors() {
+    let rig = rig();
+    let mirror = &rig.pull_through;
+    assert_eq!(mirror.upstream, rig.token.url);
+    let config = std::fs::read_to_string(&mirror.config)
+        .unwrap_or_else(|e| panic!("{}: {e}", mirror.config.display()));
+    assert!(config.contains(&format!("remoteurl: {}", mirror.upstream)), "{config}");
+    assert!(!config.lines().any(|l| l.starts_with("auth:")), "the mirror must have no auth section");
+
+    // No auth: /v2/ answers, and a preflight gets the CORS headers.
+    let v2 = get(&format!("{}/v2/", mirror.url), &[("Origin", "http://page.example".into())]);
+    assert_eq!(v2.status, 200, "{}", v2.body);
+    assert_eq!(v2.header("Access-Control-Allow-Origin"), Some("*".into()));
+    let fixture = docker_v2(&rig);
+    let repo = &fixture.repositories[1];
+    assert!(repo.starts_with("private/"), "{repo}");
+    let url = format!("{}/v2/{repo}/manifests/{}", mirror.url, fixture.tag);
+    let preflight = request(
+        "OPTIONS",
+        &url,
+        &[
+            ("Origin", "http://page.example".into()),
+            ("Access-Control-Request-Method", "GET".into()),
+            ("Access-Control-Request-Headers", "accept".into()),
+        ],
+    );
+    assert_eq!(preflight.status, 200);
+    assert!(preflight.header("Access-Control-Allow-Headers").unwrap_or_default().contains("Accept"));
+
+    // The private manifest, fetched upstream with the mirror's credentials, unchanged.
+    let page = ("Origin", "http://page.example".to_owned());
+    let res = get(&url, &[page.clone(), ("Accept", ACCEPT.into())]);
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.header("Access-Control-Allow-Origin"), Some("*".into()));
+    assert!(
+        res.header("Access-Control-Expose-Headers").unwrap_or_default().contains("Docker-Content-Digest")
+    );
+    assert_eq!(res.header("Docker-Content-Digest"), Some(fixture.manifest.claimed_digest.clone()));
+    assert_eq!(res.bytes, read(&fixture.manifest.file));
+
+    // Its config and layers come through too, byte for byte.
+    let image = &fixture.images[0];
+    let blobs = std::iter::once((&image.config.claimed_digest, &image.config.file))
+        .chain(image.layers.iter().map(|l| (&l.claimed_digest, &l.file)));
+    for (digest, file) in blobs {
+        let res = get(&format!("{}/v2/{repo}/blobs/{digest}", mirror.url), std::slice::from_ref(&page));
+        assert_eq!(res.status, 200, "{digest}: {}", res.body);
+        assert_eq!(res.header("Access-Control-Allow-Origin"), Some("*".into()), "{digest}");
+        assert_eq!(res.bytes, read(file), "{digest}");
+    }
 }

@@ -1,10 +1,11 @@
 //! The rig's token server: Docker token auth (`GET realm?service=&scope=&account=`) issuing ES256
 //! JWTs that distribution 2.8 accepts.
 //!
-//! Policy: anyone may pull `public/*`; a known user (Basic credentials) may pull `public/*` and
-//! `private/*` and list the catalog; a wrong password is a 401. The user `stale` gets tokens that
-//! the registry accepts for only about 2 seconds (distribution allows 60 s past `exp`), while
-//! `expires_in` promises 60: a client that cached one must refresh after `invalid_token`.
+//! Policy: anyone may pull `public/*` and `library/*` (as Docker Hub's official images); a known
+//! user (Basic credentials) may also pull `private/*` and list the catalog; a wrong password is a
+//! 401. The user `stale` gets tokens that the registry accepts for only about 2 seconds
+//! (distribution allows 60 s past `exp`), while `expires_in` promises 60: a client that cached one
+//! must refresh after `invalid_token`.
 //!
 //! Every request is logged as one line, to stdout and (when the config names one) to the request
 //! log tests read: `token <METHOD> [scope=<value>]... basic=<who> -> <status>`, one `scope=` per
@@ -203,7 +204,8 @@ fn grant(scope: &str, account: Option<&str>) -> Option<serde_json::Value> {
     let (kind, rest) = scope.split_once(':')?;
     let (name, actions) = rest.rsplit_once(':')?;
     let allowed: &[&str] = match (kind, account) {
-        ("repository", _) if name.starts_with("public/") => &["pull"],
+        // Like Docker Hub, whose official images live under library/.
+        ("repository", _) if name.starts_with("public/") || name.starts_with("library/") => &["pull"],
         ("repository", Some(_)) if name.starts_with("private/") => &["pull"],
         ("registry", Some(_)) if name == "catalog" => &["*"],
         _ => &[],
