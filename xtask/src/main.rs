@@ -2,6 +2,7 @@
 
 mod pack;
 mod setup;
+mod site;
 mod wasm_check;
 
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ cargo xtask <command>
                         manage a rig of real registries with fixture images (default name: test)
   rig bench-image [--name N] [--size-mib S]
                         push the benchmark image (one layer of S MiB of real files, default 300)
+  site --out DIR [--listen A:P] [--upstream NAME[=URL][,realm=ORIGIN]]... [--cache SIZE] ...
+                        render a deployable site: the page, its nginx config and a registry gateway
 ";
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("pack") => pack::run().map(|_| ()),
         Some("rig") => rig(&args[1..]),
+        Some("site") => site::run(&args[1..]),
         Some("help") | None => {
             print!("{HELP}");
             Ok(())
@@ -120,6 +124,8 @@ fn rig_up(paths: &RigPaths, page: Option<(PathBuf, u16)>) -> Result<RigInfo> {
         redirecting,
         cdn,
         token_server,
+        hub: services::hub(paths),
+        pull_through: services::pull_through(paths),
         users: services::users(),
         fixtures,
         logs: paths.logs(),
@@ -186,7 +192,7 @@ fn wait_forever(paths: &RigPaths) {
 }
 
 /// Builds the page with trunk into `dist/`.
-fn build_page() -> Result<PathBuf> {
+pub(crate) fn build_page() -> Result<PathBuf> {
     run_status(
         Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(workspace_root()),
     )?;
