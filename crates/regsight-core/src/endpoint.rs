@@ -144,6 +144,8 @@ impl BaseUrl {
     /// `regsight.json` names its gateway), resolved against `page`, the URL of what configured it.
     pub fn resolve(url: &str, page: &str) -> Result<Self, EndpointError> {
         let bad = |source| EndpointError::BadBaseUrl { url: shorten(url), source };
+        // A page's fragment (`#section`) never reaches a server and takes no part in resolution.
+        let page = page.split_once('#').map_or(page, |(before, _)| before);
         let page = HttpUrl::parse(page)
             .map_err(|source| EndpointError::BadRequestUrl { url: shorten(page), source })?;
         if let Some(position) = url.find(['?', '#']) {
@@ -588,7 +590,7 @@ mod tests {
 
     #[test]
     fn relative_base_urls_resolve_against_the_page() {
-        let page = "https://site.example/tools/regsight/index.html?image=x";
+        let page = "https://site.example/tools/regsight/index.html?image=x#layers";
         let cases = [
             ("/registries/docker.io", "https://site.example/registries/docker.io"),
             ("registries/ghcr.io/", "https://site.example/tools/regsight/registries/ghcr.io"),
