@@ -138,7 +138,9 @@ fn attributes(lower: &str, mut at: usize) -> (Vec<String>, usize) {
 /// `'sha256-<base64>'` of an element's text as browsers hash it (newlines normalized to LF).
 fn hash_source(text: &str) -> Result<String> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    Ok(format!("'sha256-{}'", base64(&sha256(text.as_bytes())?)))
+    let mut encoded = String::new();
+    regsight_core::auth::basic::base64_encode_into(&sha256(text.as_bytes())?, &mut encoded);
+    Ok(format!("'sha256-{encoded}'"))
 }
 
 /// SHA-256 by `openssl dgst` (one of the packages `cargo xtask setup` installs).
@@ -157,36 +159,9 @@ fn sha256(data: &[u8]) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
-/// Standard base64 with padding.
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_pads() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 
     #[test]
     fn finds_inline_scripts_only() {

@@ -97,8 +97,9 @@ impl CredentialsError {
     }
 }
 
-/// Appends the standard, padded base64 encoding of `bytes` to `out` (RFC 4648 section 4).
-fn base64_encode_into(bytes: &[u8], out: &mut String) {
+/// Appends the standard, padded base64 encoding of `bytes` to `out` (RFC 4648 section 4): the
+/// workspace's one base64 encoder (Basic credentials here, CSP hashes in `cargo xtask site`).
+pub fn base64_encode_into(bytes: &[u8], out: &mut String) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let symbol = |index: u32| char::from(ALPHABET[(index & 63) as usize]);
     for chunk in bytes.chunks(3) {
