@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's chores. Run `cargo xtask help`.
 
+mod demo;
 mod pack;
 mod setup;
 mod site;
@@ -18,6 +19,7 @@ cargo xtask <command>
   setup                 install what is missing (rustup target, Debian packages, pinned cargo tools, npm)
   demo [--port P]       build the page, start the demo rig, serve the page (default port 8080)
   test                  install what is missing and run every test (native, browser, end-to-end)
+  check-demo            run the demo on ports 16000.. and check that Ctrl-C stops all it started
   pack                  build the npm package regsight into pkg/
   rig up|down|status [--name N] [--base-port P]
                         manage a rig of real registries with fixture images (default name: test)
@@ -31,7 +33,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
-        Some("demo") => demo(&args[1..]),
+        Some("demo") => demo::run(&args[1..]),
+        Some("check-demo") => demo::check_ctrl_c(),
         Some("test") => test(),
         Some("pack") => pack::run().map(|_| ()),
         Some("rig") => rig(&args[1..]),
@@ -52,12 +55,12 @@ fn main() -> ExitCode {
 }
 
 /// The value following `--flag` in `args`, if any.
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+pub(crate) fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
 
 /// The rig named by `--name` (default `default`) with its `--base-port`.
-fn rig_paths(args: &[String], default: &str) -> Result<RigPaths> {
+pub(crate) fn rig_paths(args: &[String], default: &str) -> Result<RigPaths> {
     let name = flag(args, "--name").unwrap_or(default);
     let base = match flag(args, "--base-port") {
         Some(p) => p.parse().map_err(|_| rig_err!("--base-port {p:?} is not a port"))?,
@@ -70,7 +73,7 @@ fn rig(args: &[String]) -> Result<()> {
     let paths = rig_paths(args, "test")?;
     match args.first().map(String::as_str) {
         Some("up") => {
-            let info = rig_up(&paths, None)?;
+            let info = rig_up(&paths, Lifetime::Detached)?;
             println!("rig {:?} is up: {}", info.name, paths.info_file().display());
             println!("stop it with: cargo xtask rig down --name {}", info.name);
             Ok(())
@@ -100,15 +103,24 @@ fn rig(args: &[String]) -> Result<()> {
     }
 }
 
-/// Builds the token server, (re)starts the rig detached, pushes the fixtures and writes `rig.json`.
-fn rig_up(paths: &RigPaths, page: Option<(PathBuf, u16)>) -> Result<RigInfo> {
+/// Whether the rig's services outlive the command that starts them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifetime {
+    /// In process groups of their own: they run until `rig down` (rig up, test).
+    Detached,
+    /// In the caller's process group: Ctrl-C in the terminal stops them with it (demo).
+    WithCaller,
+}
+
+/// Builds the token server, (re)starts the rig, pushes the fixtures and writes `rig.json`.
+pub(crate) fn rig_up(paths: &RigPaths, lifetime: Lifetime) -> Result<RigInfo> {
     let tokend = build_tokend()?;
     services::stop(paths)?;
     if paths.root.exists() {
         std::fs::remove_dir_all(&paths.root)?;
     }
     println!("starting rig {:?} on ports {}..", paths.name, paths.base_port);
-    services::start(paths, &UpOptions { tokend, page, detach: true })?;
+    services::start(paths, &UpOptions { tokend, page: None, detach: lifetime == Lifetime::Detached })?;
     println!("building and pushing fixtures");
     let (open, token, basic, token_server) = services::registries(paths);
     let (redirecting, cdn) = services::redirecting(paths);
@@ -147,48 +159,14 @@ fn cargo(args: &[&str]) -> Result<()> {
 
 /// Runs a command with inherited output; a non-zero exit is an error.
 fn run_status(command: &mut Command) -> Result<()> {
-    let status = command.status().map_err(|e| rig_err!("cannot run {command:?}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(rig_err!("{command:?} failed ({status})")) }
-}
-
-fn demo(args: &[String]) -> Result<()> {
-    setup::run()?;
-    let port: u16 = match flag(args, "--port") {
-        Some(p) => p.parse().map_err(|_| rig_err!("--port {p:?} is not a port"))?,
-        None => 8080,
-    };
-    let dist = build_page()?;
-    let paths = rig_paths(args, "demo")?;
-    let info = rig_up(&paths, Some((dist, port)))?;
-    let fixture = info.fixture("docker-v2")?;
-    println!();
-    println!(
-        "regsight demo: http://127.0.0.1:{port}/?image={}/{}:{}",
-        info.open.host, fixture.repositories[0], fixture.tag
-    );
-    println!("registries: open {} | token {} | basic {}", info.open.url, info.token.url, info.basic.url);
-    println!("rig description: {}", paths.info_file().display());
-    println!("stop with Ctrl-C (or `cargo xtask rig down --name {}`)", paths.name);
-    let guard = StopOnDrop(paths.clone());
-    wait_forever(&paths);
-    drop(guard);
-    Ok(())
-}
-
-/// Stops a rig when dropped, so the demo cleans up when it returns.
-struct StopOnDrop(RigPaths);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        let _ = services::stop(&self.0);
-    }
-}
-
-/// Blocks while the rig's services run (the demo ends with Ctrl-C or `rig down`).
-fn wait_forever(paths: &RigPaths) {
-    while paths.pids_file().exists() {
-        std::thread::sleep(std::time::Duration::from_secs(1));
-    }
+    // Named by program and arguments only: the environment may hold a whole rig description.
+    let shown = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|part| part.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let status = command.status().map_err(|e| rig_err!("cannot run {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(rig_err!("{shown} failed ({status})")) }
 }
 
 /// Builds the page with trunk into `dist/`.
@@ -224,10 +202,9 @@ fn test() -> Result<()> {
     setup::run()?;
     let paths = RigPaths::new("test", RigPaths::default_base_port("test"));
     let mut steps = Vec::new();
-    let up = rig_up(&paths, None).map(|_| ());
-    let rig_ok = up.is_ok();
-    steps.push(Step { name: "rig up", result: up });
-    if rig_ok {
+    let up = rig_up(&paths, Lifetime::Detached);
+    steps.push(Step { name: "rig up", result: up.as_ref().map(|_| ()).map_err(|e| rig_err!("{e}")) });
+    if let Ok(rig) = &up {
         let info = paths.info_file();
         steps.push(Step {
             name: "native tests (cargo test --workspace)",
@@ -247,15 +224,27 @@ fn test() -> Result<()> {
             result: wasm_browser_tests(&info),
         });
         steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
-        steps.push(Step { name: "build the page (trunk build)", result: build_page().map(|_| ()) });
+        let site_port = paths.port(regsight_rig::paths::port::SITE);
+        let site = build_page().and_then(|dist| demo::render_site(&paths, rig, &dist, site_port));
+        let site_dir = site.as_ref().map(|dir| dir.display().to_string()).unwrap_or_default();
+        steps.push(Step {
+            name: "build the page and render it as a site (trunk build, xtask site)",
+            result: site.map(|_| ()),
+        });
         steps.push(Step {
             name: "browser end-to-end tests (node --test, headless Chromium)",
             result: run_status(
                 Command::new("node")
                     .args(["--test", "--test-reporter=spec"])
                     .env(regsight_rig::info::RIG_ENV, &info)
+                    .env("REGSIGHT_SITE", &site_dir)
+                    .env("REGSIGHT_SITE_URL", format!("http://127.0.0.1:{site_port}"))
                     .current_dir(workspace_root().join("tests").join("e2e")),
             ),
+        });
+        steps.push(Step {
+            name: "the demo stops everything it started on Ctrl-C",
+            result: demo::check_ctrl_c(),
         });
     }
     if let Err(e) = services::stop(&paths) {

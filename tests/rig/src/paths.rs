@@ -42,6 +42,8 @@ pub mod port {
     pub const BASIC_REGISTRY: u16 = 12;
     /// The hub registry itself (token auth, realm on [`HUB_AUTH`]; behind [`HUB_FRONT`]).
     pub const HUB_REGISTRY: u16 = 13;
+    /// The rendered site (`cargo xtask site`) that tests and the demo serve with its own nginx.
+    pub const SITE: u16 = 20;
 }
 
 impl RigPaths {
