@@ -7,6 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -181,4 +182,23 @@ test("the pull-through mirror recipe verifies a private image through a distribu
   assert.ok((await page.getByTestId("trust").textContent()).includes(rig.pullThrough.url));
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("with --cache, an anonymous content-addressed blob is served from the cache the second time, unchanged", async () => {
+  const f = fixture("oci-gzip");
+  const layer = f.images[0].layers[0];
+  const url = `${SITE_URL}/registries/${rig.open.host}/v2/public/oci-gzip/blobs/${layer.claimedDigest}`;
+  const statuses = [];
+  for (let i = 0; i < 2; i++) {
+    const response = await fetch(url);
+    assert.equal(response.status, 200);
+    const body = Buffer.from(await response.arrayBuffer());
+    // The digest comes from the rig's truth (sha256sum), not from this test.
+    assert.equal(`sha256:${createHash("sha256").update(body).digest("hex")}`, layer.digest);
+    statuses.push(response.headers.get("x-regsight-cache"));
+  }
+  assert.deepEqual(statuses, ["MISS", "HIT"]);
+  // A request with credentials is never answered from (nor stored in) the cache.
+  const authorized = await fetch(url, { headers: { Authorization: "Bearer not-a-real-token" } });
+  assert.notEqual(authorized.headers.get("x-regsight-cache"), "HIT");
 });

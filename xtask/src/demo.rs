@@ -30,7 +30,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let paths = rig_paths(args, "demo")?;
     // Everything the demo starts stays in this process group, so Ctrl-C stops all of it.
     let info = rig_up(&paths, Lifetime::WithCaller)?;
-    let site = render_site(&paths, &info, &dist, port)?;
+    let site = render_site(&paths, &info, &dist, port, &[])?;
     let mut nginx = serve_site(&site)?;
     wait_for_port(port)?;
     let hello = info.hub.images.first().ok_or_else(|| rig_err!("the rig's hub has no images"))?;
@@ -87,8 +87,15 @@ fn familiar(repository: &str, tag: &str) -> String {
 }
 
 /// Renders the site for a rig into its folder: the page, with the rig's hub-like registry as the
-/// `docker.io` upstream of the gateway, listening on `port`.
-pub(crate) fn render_site(paths: &RigPaths, info: &RigInfo, dist: &Path, port: u16) -> Result<PathBuf> {
+/// `docker.io` upstream of the gateway, listening on `port`; `extra` are more `cargo xtask site`
+/// arguments (the tests add an anonymous upstream and the cache).
+pub(crate) fn render_site(
+    paths: &RigPaths,
+    info: &RigInfo,
+    dist: &Path,
+    port: u16,
+    extra: &[String],
+) -> Result<PathBuf> {
     let out = paths.root.join("site");
     let hello = info.hub.images.first().ok_or_else(|| rig_err!("the rig's hub has no images"))?;
     let args: Vec<String> = [
@@ -105,6 +112,7 @@ pub(crate) fn render_site(paths: &RigPaths, info: &RigInfo, dist: &Path, port: u
     ]
     .iter()
     .map(|s| s.to_string())
+    .chain(extra.iter().cloned())
     .collect();
     site::run(&args)?;
     Ok(out)

@@ -225,7 +225,15 @@ fn test() -> Result<()> {
         });
         steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
         let site_port = paths.port(regsight_rig::paths::port::SITE);
-        let site = build_page().and_then(|dist| demo::render_site(&paths, rig, &dist, site_port));
+        // The test site also serves the open registry anonymously through its gateway, with the
+        // cache on, so the end-to-end tests see content-addressed answers cached.
+        let extra = [
+            "--upstream".to_owned(),
+            format!("{}={}", rig.open.host, rig.open.url),
+            "--cache".to_owned(),
+            "256m".to_owned(),
+        ];
+        let site = build_page().and_then(|dist| demo::render_site(&paths, rig, &dist, site_port, &extra));
         let site_dir = site.as_ref().map(|dir| dir.display().to_string()).unwrap_or_default();
         steps.push(Step {
             name: "build the page and render it as a site (trunk build, xtask site)",
