@@ -38,13 +38,16 @@ pub enum ErrorCode {
     InvalidResponse,
     /// A compressed or archived stream is corrupt or truncated.
     CorruptStream,
+    /// A Web Worker that verifies layers could not start, or died (the layer is then verified
+    /// in-process where possible).
+    Worker,
     /// Anything else the registry reported.
     Registry,
 }
 
 impl ErrorCode {
     /// Every code, for looking one up by name.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::InvalidReference,
         Self::InvalidArgument,
         Self::Unauthorized,
@@ -61,6 +64,7 @@ impl ErrorCode {
         Self::Aborted,
         Self::InvalidResponse,
         Self::CorruptStream,
+        Self::Worker,
         Self::Registry,
     ];
 
@@ -83,6 +87,7 @@ impl ErrorCode {
             Self::Aborted => "ABORTED",
             Self::InvalidResponse => "INVALID_RESPONSE",
             Self::CorruptStream => "CORRUPT_STREAM",
+            Self::Worker => "WORKER",
             Self::Registry => "REGISTRY_ERROR",
         }
     }

@@ -1,6 +1,6 @@
 // The regsight npm package's entry: the wasm-bindgen API plus an `init` that also tells the
-// client where its Web Worker script is, so verification leaves the main thread by default.
-import initWasm, { setWorkerUrl } from "./regsight.js";
+// client how to start its Web Workers, so verification leaves the main thread by default.
+import initWasm, { setWorkerFactory } from "./regsight.js";
 
 export * from "./regsight.js";
 
@@ -11,7 +11,9 @@ export * from "./regsight.js";
 export default async function init(options) {
   const exports = await initWasm(options);
   if (typeof Worker === "function") {
-    setWorkerUrl(new URL("./worker.js", import.meta.url).href);
+    // Written exactly so: Vite, webpack 5 and Parcel recognize `new Worker(new URL(..., import.meta.url))`
+    // and bundle the worker script together with the glue and wasm it imports.
+    setWorkerFactory(() => new Worker(new URL("./worker.js", import.meta.url), { type: "module" }));
   }
   return exports;
 }

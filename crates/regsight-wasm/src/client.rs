@@ -19,7 +19,7 @@ use web_sys::AbortSignal;
 
 use crate::error::ClientError;
 use crate::layer::{LayerJob, verify_body};
-use crate::pool::WorkerPool;
+use crate::pool::{WorkerPool, WorkerSource};
 use crate::registry::Registry;
 
 /// Largest manifest accepted (as distribution and containerd).
@@ -43,8 +43,8 @@ pub struct Settings {
     pub concurrency: usize,
     /// Verifier limits.
     pub verify: VerifyOptions,
-    /// Worker script URL; `None` verifies in-process (Node, or when disabled).
-    pub worker_url: Option<String>,
+    /// Where layer-verifying workers come from; `None` verifies in-process (Node, or disabled).
+    pub workers: Option<WorkerSource>,
 }
 
 /// The state behind a JS `Client`: settings, one [`Registry`] per base URL, and the workers.
@@ -184,7 +184,7 @@ pub struct Verification {
 impl ClientCore {
     /// A client with these settings.
     pub fn new(settings: Settings) -> Self {
-        let pool = settings.worker_url.clone().map(WorkerPool::new);
+        let pool = settings.workers.clone().map(WorkerPool::new);
         Self { settings, registries: RefCell::new(HashMap::new()), pool }
     }
 
@@ -438,25 +438,27 @@ async fn run_layer(
             job.index, job.media_type
         )));
     }
-    let Some(pool) = pool else {
-        let answer = registry.send("GET", &job.url, scopes, None, signal).await?;
-        let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
-        let report = verify_body(job, response, signal, on_progress).await?;
-        let files = report.listing.as_ref().and_then(|l| serde_json::to_value(l).ok());
-        return Ok(Streamed { summary: report.summary(), files });
-    };
-    // A token can die between the HEAD and the worker's GET: authorize again once.
-    let mut retried = false;
-    loop {
-        let answer = registry.send("HEAD", &job.url, scopes.clone(), None, signal).await?;
-        Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
-        let authorized = LayerJob { authorization: answer.authorization, ..job.clone() };
-        match pool.run(&authorized, signal, &mut on_progress).await {
-            Err(ClientError::Worker { code: ErrorCode::Unauthorized, .. }) if !retried => retried = true,
-            Err(e) => return Err(e),
-            Ok(result) => return Ok(Streamed { summary: result.summary, files: result.files }),
+    if let Some(pool) = pool.filter(|p| p.usable()) {
+        // A token can die between the HEAD and the worker's GET: authorize again once.
+        let mut retried = false;
+        loop {
+            let answer = registry.send("HEAD", &job.url, scopes.clone(), None, signal).await?;
+            Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
+            let authorized = LayerJob { authorization: answer.authorization, ..job.clone() };
+            match pool.run(&authorized, signal, &mut on_progress).await {
+                Err(ClientError::Worker { code: ErrorCode::Unauthorized, .. }) if !retried => retried = true,
+                // A worker that cannot start or dies is no reason to fail: verify here instead.
+                Err(ClientError::WorkerFailed(_)) => break,
+                Err(e) => return Err(e),
+                Ok(result) => return Ok(Streamed { summary: result.summary, files: result.files }),
+            }
         }
     }
+    let answer = registry.send("GET", &job.url, scopes, None, signal).await?;
+    let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
+    let report = verify_body(job, response, signal, on_progress).await?;
+    let files = report.listing.as_ref().and_then(|l| serde_json::to_value(l).ok());
+    Ok(Streamed { summary: report.summary(), files })
 }
 
 /// The chain verdict over what was fetched.

@@ -97,6 +97,9 @@ pub enum ClientError {
         /// Its message.
         message: String,
     },
+    /// A layer-verifying Web Worker could not start, stopped answering, or died.
+    #[error("the verification worker {0}")]
+    WorkerFailed(String),
     /// A JavaScript value did not have the shape we expected.
     #[error("unexpected value from JavaScript: {0}")]
     Js(String),
@@ -123,8 +126,18 @@ impl ClientError {
             Self::TooLarge { .. } => ErrorCode::LimitExceeded,
             Self::Options(_) => ErrorCode::InvalidArgument,
             Self::Unsupported(_) => ErrorCode::Unsupported,
+            Self::WorkerFailed(_) => ErrorCode::Worker,
             Self::Js(_) => ErrorCode::InvalidResponse,
         }
+    }
+
+    /// `{code, message}` as plain data, for crossing from a Web Worker (an `Error`'s own
+    /// properties do not survive `postMessage`).
+    pub fn to_data(&self) -> JsValue {
+        let data = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&data, &"code".into(), &self.code().as_str().into());
+        let _ = js_sys::Reflect::set(&data, &"message".into(), &self.to_string().into());
+        data.into()
     }
 
     /// Classifies a rejected `fetch` or stream read: an abort, or a network failure.

@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::client::{FetchedManifest, Resolved, Settings, Verification, is_ok};
 use crate::error::ClientError;
+use crate::pool::WorkerSource;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -45,8 +46,12 @@ export interface ClientOptions {
   concurrency?: number;
   /** Verifier limits. */
   limits?: { maxUncompressedSize?: number; maxRatio?: number; ratioFloor?: number; maxZstdWindow?: number };
-  /** Verify layers in Web Workers: true (default where Worker exists), false, or the worker script URL. */
-  workers?: boolean | string;
+  /**
+   * Verify layers in Web Workers: true (default where Worker exists), false, the worker script's
+   * URL, or a function returning a new Worker (for bundlers with their own worker syntax). A
+   * worker that fails to start, errs or falls silent is stopped and its layer verified in-process.
+   */
+  workers?: boolean | string | (() => Worker);
 }
 export interface CallOptions { platform?: string; signal?: AbortSignal }
 export interface LayerProgress { layer: number; bytes: number; total: number; uncompressedBytes: number; phase: "downloading" }
@@ -141,10 +146,24 @@ enum CredentialsDto {
 
 /// Client settings from the constructor's options object.
 pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
-    let dto: OptionsDto = if options.is_undefined() || options.is_null() {
+    // `workers` may be a function, which serde cannot read: take it out first.
+    let factory = if options.is_object() {
+        js_sys::Reflect::get(options, &"workers".into()).ok().filter(|w| w.is_function())
+    } else {
+        None
+    };
+    let data = match &factory {
+        Some(_) => {
+            let copy = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+            let _ = js_sys::Reflect::delete_property(&copy, &"workers".into());
+            copy.into()
+        }
+        None => options.clone(),
+    };
+    let dto: OptionsDto = if data.is_undefined() || data.is_null() {
         OptionsDto::default()
     } else {
-        serde_wasm_bindgen::from_value(options.clone()).map_err(|e| ClientError::Options(e.to_string()))?
+        serde_wasm_bindgen::from_value(data).map_err(|e| ClientError::Options(e.to_string()))?
     };
     let page = page_url();
     let mut endpoints = Endpoints::new();
@@ -169,20 +188,20 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
         credentials.insert(&host, parsed)?;
     }
     let platform = dto.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
-    let worker_url = match dto.workers {
-        Some(WorkersDto::Enabled(false)) => None,
-        Some(WorkersDto::Url(url)) => Some(url),
-        Some(WorkersDto::Enabled(true)) | None => crate::pool::default_worker_url(),
+    let workers = match (factory, dto.workers) {
+        (Some(factory), _) => Some(WorkerSource::Factory(factory.unchecked_into())),
+        (None, Some(WorkersDto::Enabled(false))) => None,
+        (None, Some(WorkersDto::Url(url))) => Some(WorkerSource::Url(url)),
+        (None, Some(WorkersDto::Enabled(true)) | None) => WorkerSource::default_source(),
     };
-    let concurrency =
-        dto.concurrency.unwrap_or_else(|| default_concurrency(worker_url.is_some())).clamp(1, 16);
+    let concurrency = dto.concurrency.unwrap_or_else(|| default_concurrency(workers.is_some())).clamp(1, 16);
     Ok(Settings {
         endpoints,
         credentials,
         platform,
         concurrency,
         verify: dto.limits.unwrap_or_default(),
-        worker_url,
+        workers,
     })
 }
 

@@ -11,9 +11,12 @@ mod js;
 mod layer;
 mod pool;
 mod registry;
+mod timer;
+mod worker;
 
 pub use client::{ClientCore, Settings};
 pub use error::ClientError;
+pub use worker::worker_main;
 
 use std::rc::Rc;
 
@@ -30,32 +33,6 @@ pub fn version() -> String {
 pub fn parse_reference(reference: &str) -> Result<JsValue, JsValue> {
     let parsed: regsight_core::reference::Reference = reference.parse().map_err(ClientError::from)?;
     js::to_js(&parsed)
-}
-
-/// Verifies one layer inside a Web Worker (called by the package's `worker.js`): fetches the blob
-/// with the header the main thread authorized, streams it through the verifier, posts progress.
-#[wasm_bindgen(js_name = workerVerifyLayer)]
-pub fn worker_verify_layer(job: JsValue, on_progress: Option<js_sys::Function>) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        let job: layer::LayerJob =
-            serde_wasm_bindgen::from_value(job).map_err(|e| ClientError::Js(format!("layer job: {e}")))?;
-        let request = fetch::HttpRequest {
-            method: "GET",
-            url: &job.url,
-            accept: None,
-            authorization: job.authorization.as_deref(),
-        };
-        let response = fetch::send(&request, None).await?;
-        let response =
-            registry::Registry::expect_ok(response, regsight_core::ErrorCode::BlobUnknown, None).await?;
-        let report = layer::verify_body(&job, response, None, |progress| {
-            if let (Some(callback), Ok(progress)) = (on_progress.as_ref(), js::to_js(&progress)) {
-                let _ = callback.call1(&JsValue::NULL, &progress);
-            }
-        })
-        .await?;
-        js::to_js(&serde_json::json!({ "summary": report.summary(), "files": report.listing }))
-    })
 }
 
 /// A registry client: mirrors, credentials and a token cache shared by its calls.

@@ -1,11 +1,18 @@
 //! A pool of dedicated Web Workers, each verifying one layer at a time with its own `fetch`, so
 //! hashing and inflating never run on the page's main thread. The main thread only authorizes
 //! the request (the auth flow stays in one place) and receives progress.
+//!
+//! A worker is never trusted to answer: it must say `ready` within [`START_DEADLINE_MS`] of being
+//! created and, while it works, post something at least every [`SILENCE_DEADLINE_MS`] (it sends a
+//! heartbeat every second). A worker that fails to load, to instantiate, errs or falls silent is
+//! terminated and reported as [`ClientError::WorkerFailed`]; the client then verifies that layer
+//! in-process (see `client.rs`), so a verification never hangs on a worker.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use futures::StreamExt as _;
 use futures::channel::mpsc;
+use futures::future::{Either, select};
 use regsight_core::ErrorCode;
 use regsight_core::verify::{LayerSummary, Progress};
 use serde::Deserialize;
@@ -16,24 +23,61 @@ use web_sys::{AbortSignal, MessageEvent, Worker, WorkerOptions, WorkerType};
 use crate::error::ClientError;
 use crate::js::to_js;
 use crate::layer::LayerJob;
+use crate::timer::sleep;
+use crate::worker::tag;
+
+/// How long a new worker may take to load its script and wasm and say `ready`.
+pub const START_DEADLINE_MS: u32 = 20_000;
+/// How long a busy worker may stay silent before it counts as dead (it beats every second).
+pub const SILENCE_DEADLINE_MS: u32 = 10_000;
 
 thread_local! {
-    static DEFAULT_WORKER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+    static DEFAULT_FACTORY: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-/// Sets the worker script clients use by default (the npm package's `init` calls this).
-#[wasm_bindgen(js_name = setWorkerUrl)]
-pub fn set_worker_url(url: Option<String>) {
-    DEFAULT_WORKER_URL.with(|u| *u.borrow_mut() = url);
+/// Sets how clients create their workers by default: a function returning a new `Worker` (the npm
+/// package's `init` passes one written so that bundlers bundle the worker script with it).
+#[wasm_bindgen(js_name = setWorkerFactory)]
+pub fn set_worker_factory(factory: Option<js_sys::Function>) {
+    DEFAULT_FACTORY.with(|f| *f.borrow_mut() = factory);
 }
 
-/// The default worker script URL, if one was set and this environment has Web Workers.
-pub fn default_worker_url() -> Option<String> {
-    let has_worker = js_sys::Reflect::get(&js_sys::global(), &"Worker".into()).is_ok_and(|w| w.is_function());
-    if !has_worker {
-        return None;
+/// Where a pool gets its workers.
+#[derive(Clone)]
+pub enum WorkerSource {
+    /// `new Worker(url, { type: "module" })`.
+    Url(String),
+    /// A function returning a new `Worker`.
+    Factory(js_sys::Function),
+}
+
+impl WorkerSource {
+    /// The default source, if one was set and this environment has Web Workers.
+    pub fn default_source() -> Option<Self> {
+        let has_worker =
+            js_sys::Reflect::get(&js_sys::global(), &"Worker".into()).is_ok_and(|w| w.is_function());
+        if !has_worker {
+            return None;
+        }
+        DEFAULT_FACTORY.with(|f| f.borrow().clone()).map(Self::Factory)
     }
-    DEFAULT_WORKER_URL.with(|u| u.borrow().clone())
+
+    fn create(&self) -> Result<Worker, ClientError> {
+        match self {
+            Self::Url(url) => {
+                let options = WorkerOptions::new();
+                options.set_type(WorkerType::Module);
+                Worker::new_with_options(url, &options).map_err(|e| {
+                    ClientError::WorkerFailed(format!("could not be created from {url}: {}", describe(&e)))
+                })
+            }
+            Self::Factory(factory) => factory
+                .call0(&JsValue::NULL)
+                .map_err(|e| ClientError::WorkerFailed(format!("factory threw: {}", describe(&e))))?
+                .dyn_into::<Worker>()
+                .map_err(|_| ClientError::WorkerFailed("factory did not return a Worker".into())),
+        }
+    }
 }
 
 /// What a worker sends back for a finished layer.
@@ -46,22 +90,98 @@ pub struct WorkerResult {
     pub files: Option<serde_json::Value>,
 }
 
-/// A message from a worker, as the pool sees it.
+/// A message from a worker (or about it), as the pool sees it.
 enum Message {
+    Ready,
+    Alive,
     Progress(Progress),
     Done(Result<WorkerResult, ClientError>),
 }
 
+/// A worker with its event handlers attached; the handlers feed one channel.
+struct Live {
+    worker: Worker,
+    tx: mpsc::UnboundedSender<Message>,
+    rx: mpsc::UnboundedReceiver<Message>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Live {
+    fn start(source: &WorkerSource) -> Result<Self, ClientError> {
+        let worker = source.create()?;
+        let (tx, rx) = mpsc::unbounded::<Message>();
+        let on_message = {
+            let tx = tx.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let _ = tx.unbounded_send(decode(&event.data()));
+            })
+        };
+        // `error`: the script did not load or threw; `messageerror`: a message could not be read.
+        let on_error = {
+            let tx = tx.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                let failure = ClientError::WorkerFailed(format!("failed: {}", describe(&event)));
+                let _ = tx.unbounded_send(Message::Done(Err(failure)));
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self { worker, tx, rx, _on_message: on_message, _on_error: on_error })
+    }
+
+    /// The next message, or `WorkerFailed` when none comes within `deadline_ms`.
+    async fn next(&mut self, deadline_ms: u32, waiting_for: &str) -> Message {
+        let silence = Box::pin(sleep(deadline_ms));
+        match select(self.rx.next(), silence).await {
+            Either::Left((Some(message), _)) => message,
+            Either::Left((None, _)) => Message::Done(Err(ClientError::WorkerFailed("went away".into()))),
+            Either::Right(_) => Message::Done(Err(ClientError::WorkerFailed(format!(
+                "sent nothing for {} s while {waiting_for}",
+                deadline_ms / 1000
+            )))),
+        }
+    }
+
+    /// Waits for `ready` after the worker was created.
+    async fn until_ready(&mut self) -> Result<(), ClientError> {
+        loop {
+            match self.next(START_DEADLINE_MS, "starting").await {
+                Message::Ready => return Ok(()),
+                Message::Done(Err(e)) => return Err(e),
+                Message::Alive | Message::Progress(_) => {}
+                Message::Done(Ok(_)) => {
+                    return Err(ClientError::WorkerFailed("sent a result before it was ready".into()));
+                }
+            }
+        }
+    }
+
+    fn stop(self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.set_onmessageerror(None);
+        self.worker.terminate();
+    }
+}
+
 /// Dedicated workers, created on demand and reused.
 pub struct WorkerPool {
-    url: String,
-    idle: RefCell<Vec<Worker>>,
+    source: WorkerSource,
+    idle: RefCell<Vec<Live>>,
+    failed: Cell<bool>,
 }
 
 impl WorkerPool {
-    /// A pool of workers running the script at `url`.
-    pub fn new(url: String) -> Self {
-        Self { url, idle: RefCell::new(Vec::new()) }
+    /// A pool of workers from `source`.
+    pub fn new(source: WorkerSource) -> Self {
+        Self { source, idle: RefCell::new(Vec::new()), failed: Cell::new(false) }
+    }
+
+    /// False once a worker failed: the client then verifies in-process rather than try again.
+    pub fn usable(&self) -> bool {
+        !self.failed.get()
     }
 
     /// Runs `job` in a worker; `on_progress` gets its progress. Aborting terminates the worker.
@@ -69,76 +189,73 @@ impl WorkerPool {
         &self,
         job: &LayerJob,
         signal: Option<&AbortSignal>,
-        mut on_progress: impl FnMut(Progress),
+        on_progress: impl FnMut(Progress),
     ) -> Result<WorkerResult, ClientError> {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(ClientError::Aborted);
         }
-        let worker = match self.idle.borrow_mut().pop() {
-            Some(worker) => worker,
-            None => self.spawn()?,
+        let popped = self.idle.borrow_mut().pop();
+        let mut live = match popped {
+            Some(live) => live,
+            None => {
+                let mut live = Live::start(&self.source).inspect_err(|_| self.failed.set(true))?;
+                if let Err(e) = live.until_ready().await {
+                    self.failed.set(true);
+                    live.stop();
+                    return Err(e);
+                }
+                live
+            }
         };
-        let (tx, mut rx) = mpsc::unbounded::<Message>();
-        let on_message = {
-            let tx = tx.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let _ = tx.unbounded_send(decode(&event.data()));
-            })
-        };
-        let on_error = {
-            let tx = tx.clone();
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-                let message = format!("the verification worker failed: {}", event.message());
-                let _ = tx.unbounded_send(Message::Done(Err(ClientError::Unsupported(message))));
-            })
-        };
+        // Aborting ends the wait at once, through the same channel as the worker's messages.
         let on_abort = {
-            let tx = tx.clone();
+            let tx = live.tx.clone();
             Closure::<dyn FnMut()>::new(move || {
                 let _ = tx.unbounded_send(Message::Done(Err(ClientError::Aborted)));
             })
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         if let Some(signal) = signal {
             let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
-        let posted = to_js(job).and_then(|job| worker.post_message(&job));
-        let result = match posted {
-            Err(e) => Err(ClientError::Js(format!("cannot post a job to the worker: {e:?}"))),
-            Ok(()) => loop {
-                match rx.next().await {
-                    Some(Message::Progress(p)) => on_progress(p),
-                    Some(Message::Done(result)) => break result,
-                    None => break Err(ClientError::Js("the worker channel closed".into())),
-                }
-            },
+        let result = match to_js(job).and_then(|job| live.worker.post_message(&job)) {
+            Err(e) => Err(ClientError::WorkerFailed(format!("could not be given its job: {}", describe(&e)))),
+            Ok(()) => Self::follow(&mut live, on_progress).await,
         };
         if let Some(signal) = signal {
             let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
-        worker.set_onmessage(None);
-        worker.set_onerror(None);
         match &result {
             // A worker that finished its job cleanly is reused; any other is stopped.
-            Ok(_) => self.idle.borrow_mut().push(worker),
-            Err(_) => worker.terminate(),
+            Ok(_) => self.idle.borrow_mut().push(live),
+            Err(e) => {
+                if matches!(e, ClientError::WorkerFailed(_)) {
+                    self.failed.set(true);
+                }
+                live.stop();
+            }
         }
         result
     }
 
-    /// Terminates every idle worker.
-    pub fn shutdown(&self) {
-        for worker in self.idle.borrow_mut().drain(..) {
-            worker.terminate();
+    /// Follows a busy worker to its result.
+    async fn follow(
+        live: &mut Live,
+        mut on_progress: impl FnMut(Progress),
+    ) -> Result<WorkerResult, ClientError> {
+        loop {
+            match live.next(SILENCE_DEADLINE_MS, "verifying a layer").await {
+                Message::Progress(p) => on_progress(p),
+                Message::Alive | Message::Ready => {}
+                Message::Done(result) => return result,
+            }
         }
     }
 
-    fn spawn(&self) -> Result<Worker, ClientError> {
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        Worker::new_with_options(&self.url, &options)
-            .map_err(|e| ClientError::Unsupported(format!("cannot start a worker from {}: {e:?}", self.url)))
+    /// Terminates every idle worker.
+    pub fn shutdown(&self) {
+        for live in self.idle.borrow_mut().drain(..) {
+            live.stop();
+        }
     }
 }
 
@@ -148,27 +265,43 @@ impl Drop for WorkerPool {
     }
 }
 
-/// Reads a worker message: `{type: "progress", progress}`, `{type: "done", result}` or
-/// `{type: "error", error: {code, message}}`.
+/// Reads a worker message: `{type, progress | result | error}` (see `worker::tag`).
 fn decode(data: &JsValue) -> Message {
     let get = |key: &str| js_sys::Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED);
     match get("type").as_string().as_deref() {
-        Some("progress") => match serde_wasm_bindgen::from_value::<Progress>(get("progress")) {
+        Some(tag::READY) => Message::Ready,
+        Some(tag::ALIVE) => Message::Alive,
+        Some(tag::PROGRESS) => match serde_wasm_bindgen::from_value::<Progress>(get("progress")) {
             Ok(p) => Message::Progress(p),
-            Err(e) => Message::Done(Err(ClientError::Js(format!("worker progress: {e}")))),
+            Err(e) => Message::Done(Err(ClientError::WorkerFailed(format!("sent unreadable progress: {e}")))),
         },
-        Some("done") => Message::Done(
+        Some(tag::DONE) => Message::Done(
             serde_wasm_bindgen::from_value(get("result"))
-                .map_err(|e| ClientError::Js(format!("worker result: {e}"))),
+                .map_err(|e| ClientError::WorkerFailed(format!("sent an unreadable result: {e}"))),
         ),
-        Some("error") => {
+        Some(tag::ERROR) => {
             let error = get("error");
             let field = |k: &str| {
                 js_sys::Reflect::get(&error, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
             };
-            let code = field("code").parse::<ErrorCode>().unwrap_or(ErrorCode::Registry);
-            Message::Done(Err(ClientError::Worker { code, message: field("message") }))
+            match field("code").parse::<ErrorCode>() {
+                // The worker's own failure (it could not load its wasm): not the layer's.
+                Ok(ErrorCode::Worker) | Err(_) => {
+                    Message::Done(Err(ClientError::WorkerFailed(field("message"))))
+                }
+                Ok(code) => Message::Done(Err(ClientError::Worker { code, message: field("message") })),
+            }
         }
-        _ => Message::Done(Err(ClientError::Js("unexpected message from the worker".into()))),
+        _ => Message::Done(Err(ClientError::WorkerFailed("sent a message regsight does not know".into()))),
     }
+}
+
+/// A short description of a JS error or event, for messages.
+fn describe(value: &JsValue) -> String {
+    let text = |key: &str| js_sys::Reflect::get(value, &key.into()).ok().and_then(|v| v.as_string());
+    let message = text("message").filter(|m| !m.is_empty());
+    let detail = message
+        .or_else(|| text("type").map(|t| format!("{t} event (the script could not be loaded or run)")));
+    let detail = detail.unwrap_or_else(|| format!("{value:?}"));
+    detail.chars().take(300).collect()
 }

@@ -1,0 +1,92 @@
+// The npm package as people embed it: `npm pack` of pkg/, installed like any dependency into a
+// fresh Vite app and a fresh webpack 5 app (tests/e2e/bundlers/), built with each bundler's
+// defaults, served statically and opened in headless Chromium. A rig image verifies with its
+// ground truth's digests and a broken one fails on the right layer, with the layers verified in
+// the bundled Web Worker (not the in-process fallback).
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchChromium, loadRig, serve } from "./support/browser.mjs";
+import { PKG } from "./support/package.mjs";
+
+const rig = loadRig();
+const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const HERE = fileURLToPath(new URL("./bundlers/", import.meta.url));
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+
+let work;
+let tarball;
+let browser;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "regsight-bundlers-"));
+  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: fileURLToPath(PKG) });
+  tarball = join(work, packed.toString().trim().split("\n").pop());
+});
+
+after(async () => {
+  await browser?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Copies the app for `bundler`, installs its bundler and the tarball, builds it; returns dist/. */
+function build(bundler) {
+  const app = join(work, bundler);
+  cpSync(join(HERE, bundler), app, { recursive: true });
+  cpSync(join(HERE, "app.js"), join(app, "app.js"));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app, stdio: "inherit" });
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: app, stdio: "inherit" });
+  const dist = join(app, "dist");
+  if (bundler === "webpack") cpSync(join(app, "index.html"), join(dist, "index.html"));
+  return dist;
+}
+
+/** Every file under `dist` as path -> [type, bytes]. */
+function files(dist) {
+  const out = {};
+  const walk = (dir, prefix) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path, `${prefix}${name}/`);
+      else out[`${prefix}${name}`] = [TYPES[extname(name)] ?? "application/octet-stream", readFileSync(path)];
+    }
+  };
+  walk(dist, "/");
+  out["/"] = out["/index.html"];
+  return out;
+}
+
+for (const bundler of ["vite", "webpack"]) {
+  test(`${bundler}: the packed package verifies images in its bundled worker`, async () => {
+    const site = await serve(files(build(bundler)));
+    browser ??= await launchChromium();
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${site.origin}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    try {
+      const good = fixture("docker-v2");
+      const ok = await page.evaluate((r) => window.verify(r), `${rig.open.host}/${good.repositories[0]}:${good.tag}`);
+      assert.equal(ok.ok, true, JSON.stringify(ok.layers));
+      assert.deepEqual(ok.layers.map((l) => l.computedDigest), good.images[0].layers.map((l) => l.digest));
+      assert.equal(ok.layersDoneInWorkers, good.images[0].layers.length, "every layer was verified in a worker");
+
+      const broken = fixture("broken-blob");
+      const bad = await page.evaluate((r) => window.verify(r), `${rig.open.host}/${broken.repositories[0]}:${broken.tag}`);
+      assert.equal(bad.ok, false);
+      bad.layers.forEach((l, i) => assert.equal(l.ok, i !== broken.expect.failingLayer, `layer ${i}: ${l.code}`));
+      assert.equal(bad.layers[broken.expect.failingLayer].code, "DIGEST_MISMATCH");
+      assert.equal(bad.layers[broken.expect.failingLayer].computedDigest, broken.images[0].layers[broken.expect.failingLayer].digest);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await site.close();
+    }
+  });
+}
