@@ -90,3 +90,14 @@ for (const bundler of ["vite", "webpack"]) {
     }
   });
 }
+
+test("node: the installed package verifies by its name, and init() needs no arguments", () => {
+  const app = join(work, "node-app");
+  cpSync(join(HERE, "node"), app, { recursive: true });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app, stdio: "inherit" });
+  const good = fixture("docker-v2");
+  const out = execFileSync("node", ["verify.mjs", `${rig.open.host}/${good.repositories[0]}:${good.tag}`], { cwd: app });
+  const result = JSON.parse(out.toString());
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.layers, good.images[0].layers.map((l) => l.digest));
+});
