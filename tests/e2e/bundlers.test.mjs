@@ -101,3 +101,11 @@ test("node: the installed package verifies by its name, and init() needs no argu
   assert.equal(result.ok, true);
   assert.deepEqual(result.layers, good.images[0].layers.map((l) => l.digest));
 });
+
+test("types: an example using every call and result field passes tsc --strict", () => {
+  const app = join(work, "types");
+  cpSync(join(HERE, "types"), app, { recursive: true });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app, stdio: "inherit" });
+  // Throws (failing the test) with tsc's diagnostics on any type error.
+  execFileSync("npx", ["tsc", "-p", "."], { cwd: app, stdio: "inherit" });
+});

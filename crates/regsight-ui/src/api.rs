@@ -387,7 +387,7 @@ impl Api {
         let has_worker = Reflect::get(&js_sys::global(), &"Worker".into()).is_ok_and(|w| w.is_function());
         let workers: JsValue = if has_worker { WORKER_SCRIPT.into() } else { false.into() };
         set(&object, "workers", &workers);
-        let client = regsight_wasm::Client::new(object.into()).map_err(|e| ApiError::from_js(&e))?;
+        let client = regsight_wasm::Client::new(Some(object.into())).map_err(|e| ApiError::from_js(&e))?;
         Ok(Self { client, platform })
     }
 
@@ -402,21 +402,23 @@ impl Api {
 
     /// Every tag of the reference's repository.
     pub async fn tags(&self, reference: &str, signal: &AbortSignal) -> Result<Vec<String>, ApiError> {
-        let value = settle(self.client.tags(reference.to_owned(), self.call_options(signal).into())).await?;
+        let value =
+            settle(self.client.tags(reference.to_owned(), Some(self.call_options(signal).into()))).await?;
         decode("tag list", &value)
     }
 
     /// The manifest (and for an index, the chosen platform's manifest).
     pub async fn manifest(&self, reference: &str, signal: &AbortSignal) -> Result<ManifestResult, ApiError> {
         let value =
-            settle(self.client.manifest(reference.to_owned(), self.call_options(signal).into())).await?;
+            settle(self.client.manifest(reference.to_owned(), Some(self.call_options(signal).into())))
+                .await?;
         decode("manifest", &value)
     }
 
     /// The image config.
     pub async fn config(&self, reference: &str, signal: &AbortSignal) -> Result<ConfigResult, ApiError> {
         let value =
-            settle(self.client.config(reference.to_owned(), self.call_options(signal).into())).await?;
+            settle(self.client.config(reference.to_owned(), Some(self.call_options(signal).into()))).await?;
         decode("config", &value)
     }
 
@@ -440,7 +442,7 @@ impl Api {
         if !image_id.trim().is_empty() {
             set(&options, "expectImageId", &image_id.trim().into());
         }
-        let value = settle(self.client.verify(reference.to_owned(), options.into())).await;
+        let value = settle(self.client.verify(reference.to_owned(), Some(options.into()))).await;
         drop(callback);
         let result: VerifyResult = decode("verification", &value?)?;
         for layer in result.layers {

@@ -85,7 +85,8 @@ export interface LayerResult {
   error: ErrorInfo | null;
   /** Further problems, e.g. the CORRUPT_STREAM behind a DIGEST_MISMATCH. */
   otherErrors: ErrorInfo[];
-  files?: any;
+  /** The layer's files, when `listFiles` was asked for. */
+  files?: TarListing;
 }
 /** Where the verified bytes came from, and so what a green verdict proves. */
 export interface VerifySource {
@@ -108,7 +109,45 @@ export interface VerifyResult {
   indexDigest: string | null; manifestDigest: string; platform: string | null; imageId: string | null;
   /** Whether the image ID equals `expectImageId` (null when none was given). */
   imageIdMatch: boolean | null;
-  config: { digest: string; ok: boolean } | null; layers: LayerResult[]; problems: string[]; chain: any;
+  config: { digest: string; ok: boolean } | null; layers: LayerResult[]; problems: string[];
+  /** Every link of the chain, checked. */
+  chain: ChainReport;
+}
+/** The outcome of one comparison. */
+export type Check = "passed" | "failed" | "notChecked" | "incomplete" | "unsupported";
+export interface Platform {
+  architecture: string; os: string; "os.version"?: string; "os.features"?: string[]; variant?: string;
+}
+export interface Descriptor {
+  mediaType: string; digest: string; size: number; urls?: string[];
+  annotations?: Record<string, string>; platform?: Platform; artifactType?: string;
+}
+/** One document's checks: its digest against the pin or descriptor and the registry's header. */
+export interface DocumentCheck {
+  computed: string; size: number; headerDigest: string | null; header: Check;
+  expectedDigest: string | null; expected: Check; expectedSize: number | null; sizeCheck: Check;
+}
+export interface LayerLink {
+  index: number; descriptor: Descriptor; diffId: string | null;
+  status: "verified" | "failed" | "unverifiable"; problem: string | null;
+}
+export interface ChainReport {
+  verdict: "verified" | "failed" | "unverifiable";
+  index: DocumentCheck | null; manifest: DocumentCheck; config: DocumentCheck | null;
+  /** The config against `expectImageId`. */
+  imageId: Check;
+  layers: LayerLink[]; problems: string[];
+}
+export type Whiteout = { kind: "remove"; target: string } | { kind: "opaque"; dir: string };
+export interface TarEntry {
+  path: string;
+  kind: "file" | "dir" | "symlink" | "hardlink" | "charDevice" | "blockDevice" | "fifo" | "other";
+  size: number; mode: number; uid: number; gid: number; mtime: number;
+  linkTarget: string | null; whiteout: Whiteout | null; sparse: boolean;
+}
+export interface TarListing {
+  entries: TarEntry[]; totalEntries: number; truncated: boolean; endOfArchive: boolean;
+  error: ErrorInfo | null;
 }
 "#;
 

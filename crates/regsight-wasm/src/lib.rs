@@ -46,9 +46,9 @@ impl Client {
     /// A client with `options` (`mirrors`, `credentials`, `platform`, `concurrency`, `limits`).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "ClientOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>,
     ) -> Result<Client, JsValue> {
-        let settings = js::settings(&options)?;
+        let settings = js::settings(&options.unwrap_or(JsValue::UNDEFINED))?;
         Ok(Client { core: Rc::new(ClientCore::new(settings)) })
     }
 
@@ -57,7 +57,7 @@ impl Client {
     pub fn tags(
         &self,
         reference: String,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         self.call(reference, options, |core, reference, call| async move {
             let tags = core.tags(&reference, call.signal.as_ref()).await?;
@@ -71,7 +71,7 @@ impl Client {
     pub fn manifest(
         &self,
         reference: String,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         self.call(reference, options, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
@@ -84,7 +84,7 @@ impl Client {
     pub fn config(
         &self,
         reference: String,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         self.call(reference, options, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
@@ -99,7 +99,7 @@ impl Client {
     pub fn verify(
         &self,
         reference: String,
-        #[wasm_bindgen(unchecked_param_type = "VerifyCallOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         self.call(reference, options, |core, reference, call| async move {
             let on_progress = |layer: usize, progress: regsight_core::verify::Progress| {
@@ -120,14 +120,14 @@ impl Client {
 
 impl Client {
     /// Runs one call as a JS promise: reads its options, parses the reference, then does `work`.
-    fn call<F, Fut>(&self, reference: String, options: JsValue, work: F) -> js_sys::Promise
+    fn call<F, Fut>(&self, reference: String, options: Option<JsValue>, work: F) -> js_sys::Promise
     where
         F: FnOnce(Rc<ClientCore>, regsight_core::Reference, js::CallOptions) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
     {
         let core = self.core.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options)?;
+            let call = js::CallOptions::read(&options.unwrap_or(JsValue::UNDEFINED))?;
             let reference = reference.parse().map_err(ClientError::from)?;
             work(core, reference, call).await
         })

@@ -131,9 +131,8 @@ async fn every_fixture_on(registry: &Value, repo: usize, c: &regsight_wasm::Clie
             f["repositories"][repo].as_str().unwrap_or_else(|| panic!("no repository {repo} in {f}")),
             text(f, "tag"),
         );
-        let result = settle(c.verify(reference.clone(), JsValue::UNDEFINED))
-            .await
-            .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
+        let result =
+            settle(c.verify(reference.clone(), None)).await.unwrap_or_else(|e| panic!("{reference}: {e:?}"));
         // The default platform is linux/amd64: the first image of multi-arch fixtures.
         assert_matches_truth(&result, f, 0, registry);
         let media_type = text(&f["manifest"], "mediaType");
@@ -188,7 +187,7 @@ async fn every_fixture_verifies_when_pinned_and_a_pin_the_bytes_miss_is_a_digest
             text(&rig["open"], "host"),
             f["repositories"][0].as_str().unwrap_or_default()
         );
-        let outcome = settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await;
+        let outcome = settle(c.verify(reference.clone(), None)).await;
         if f["expect"]["failingCheck"] == "manifest" {
             // The registry serves bytes that do not hash to the digest asked for: nothing below
             // them can be trusted, so the call fails naming both digests.
@@ -229,10 +228,11 @@ async fn a_platform_is_chosen_from_an_index() {
         let f = fixture(&rig, name);
         let reference = image_ref(&rig["open"], f["repositories"][0].as_str().unwrap_or_default(), "v1");
         let options = js(&json!({"platform": "linux/arm/v7"}));
-        let result = settle(c.verify(reference.clone(), options)).await.unwrap_or_else(|e| panic!("{e:?}"));
+        let result =
+            settle(c.verify(reference.clone(), Some(options))).await.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(result["platform"], "linux/arm/v7");
         assert_matches_truth(&result, f, 2, &rig["open"]);
-        let missing = settle(c.manifest(reference, js(&json!({"platform": "linux/s390x"})))).await;
+        let missing = settle(c.manifest(reference, Some(js(&json!({"platform": "linux/s390x"}))))).await;
         let (code, message) = missing.expect_err("no s390x image");
         assert!(message.contains("linux/arm64/v8"), "{code}: {message}");
     }
@@ -247,23 +247,19 @@ async fn token_registry_with_anonymous_and_password_credentials() {
     let private = image_ref(&rig["token"], "private/docker-v2", "v1");
 
     let anonymous = client(json!({}));
-    let result =
-        settle(anonymous.verify(public, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(anonymous.verify(public, None)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, f, 0, &rig["token"]);
-    let (code, _) = settle(anonymous.manifest(private.clone(), JsValue::UNDEFINED))
-        .await
-        .expect_err("private needs credentials");
+    let (code, _) =
+        settle(anonymous.manifest(private.clone(), None)).await.expect_err("private needs credentials");
     assert!(code == "DENIED" || code == "UNAUTHORIZED", "{code}");
 
     let (username, password) = user(&rig, "alice");
     let alice = client(json!({"credentials": {host.clone(): {"username": username, "password": password}}}));
-    let result =
-        settle(alice.verify(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(alice.verify(private.clone(), None)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, f, 0, &rig["token"]);
 
     let wrong = client(json!({"credentials": {host: {"username": "alice", "password": "wrong"}}}));
-    let (code, message) =
-        settle(wrong.manifest(private, JsValue::UNDEFINED)).await.expect_err("wrong password");
+    let (code, message) = settle(wrong.manifest(private, None)).await.expect_err("wrong password");
     assert_eq!(code, "UNAUTHORIZED", "{message}");
 }
 
@@ -286,11 +282,10 @@ async fn a_cached_token_the_registry_now_refuses_is_refreshed() {
     // The rig's `stale` tokens live ~2 s at the registry but claim 60 s: the client caches them.
     let stale = client(json!({"credentials": {host: {"username": username, "password": password}}}));
     let private = image_ref(&rig["token"], "private/oci-gzip", "v1");
-    let first =
-        settle(stale.manifest(private.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let first = settle(stale.manifest(private.clone(), None)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(first["digest"], fixture(&rig, "oci-gzip")["manifest"]["digest"]);
     sleep(3_000).await;
-    let result = settle(stale.verify(private, JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(stale.verify(private, None)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, fixture(&rig, "oci-gzip"), 0, &rig["token"]);
 }
 
@@ -301,12 +296,10 @@ async fn basic_registry_with_credentials() {
     let (username, password) = user(&rig, "alice");
     let c = client(json!({"credentials": {host.clone(): {"username": username, "password": password}}}));
     let reference = image_ref(&rig["basic"], "private/oci-mixed", "v1");
-    let result =
-        settle(c.verify(reference.clone(), JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let result = settle(c.verify(reference.clone(), None)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_matches_truth(&result, fixture(&rig, "oci-mixed"), 0, &rig["basic"]);
     let anonymous = client(json!({}));
-    let (code, _) =
-        settle(anonymous.tags(reference, JsValue::UNDEFINED)).await.expect_err("needs credentials");
+    let (code, _) = settle(anonymous.tags(reference, None)).await.expect_err("needs credentials");
     assert_eq!(code, "UNAUTHORIZED");
 }
 
@@ -315,7 +308,7 @@ async fn tags_unknown_names_and_mirrors() {
     let rig = rig();
     let f = fixture(&rig, "many-tags");
     let c = client(json!({}));
-    let tags = settle(c.tags(image_ref(&rig["open"], "public/many-tags", "latest"), JsValue::UNDEFINED))
+    let tags = settle(c.tags(image_ref(&rig["open"], "public/many-tags", "latest"), None))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     let mut got: Vec<String> = serde_json::from_value(tags).unwrap_or_else(|e| panic!("tags: {e}"));
@@ -326,34 +319,30 @@ async fn tags_unknown_names_and_mirrors() {
     want.sort();
     assert_eq!(got, want);
 
-    let (code, _) = settle(c.tags(image_ref(&rig["open"], "public/does-not-exist", "x"), JsValue::UNDEFINED))
+    let (code, _) = settle(c.tags(image_ref(&rig["open"], "public/does-not-exist", "x"), None))
         .await
         .expect_err("unknown repo");
     assert_eq!(code, "NAME_UNKNOWN");
-    let (code, _) =
-        settle(c.manifest(image_ref(&rig["open"], "public/docker-v2", "no-such-tag"), JsValue::UNDEFINED))
-            .await
-            .expect_err("unknown tag");
+    let (code, _) = settle(c.manifest(image_ref(&rig["open"], "public/docker-v2", "no-such-tag"), None))
+        .await
+        .expect_err("unknown tag");
     assert_eq!(code, "MANIFEST_UNKNOWN");
 
     // A mirror for docker.io: `python:2.7`-style names reach the rig.
     let mirror = client(json!({"mirrors": {"docker.io": rig["open"]["url"]}}));
-    let result = settle(mirror.manifest("public/docker-v2:v1".into(), JsValue::UNDEFINED))
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let result =
+        settle(mirror.manifest("public/docker-v2:v1".into(), None)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["digest"], fixture(&rig, "docker-v2")["manifest"]["digest"]);
 
-    let (code, _) =
-        settle(c.manifest("Not A Reference".into(), JsValue::UNDEFINED)).await.expect_err("bad reference");
+    let (code, _) = settle(c.manifest("Not A Reference".into(), None)).await.expect_err("bad reference");
     assert_eq!(code, "INVALID_REFERENCE");
 }
 
 #[wasm_bindgen_test]
 async fn an_unreachable_registry_is_a_network_error_that_mentions_cors() {
     let c = client(json!({}));
-    let (code, message) = settle(c.manifest("127.0.0.1:9/x/y:z".into(), JsValue::UNDEFINED))
-        .await
-        .expect_err("nothing listens on port 9");
+    let (code, message) =
+        settle(c.manifest("127.0.0.1:9/x/y:z".into(), None)).await.expect_err("nothing listens on port 9");
     assert_eq!(code, "NETWORK");
     assert!(message.contains("CORS"), "{message}");
 }
@@ -369,7 +358,7 @@ async fn abort_stops_a_verification_mid_layer() {
     let _ = js_sys::Reflect::set(&options, &"signal".into(), &signal);
     let _ = js_sys::Reflect::set(&options, &"onProgress".into(), abort.as_ref());
     let reference = image_ref(&rig["open"], "public/docker-v2", "v1");
-    let (code, _) = settle(c.verify(reference, options.into())).await.expect_err("aborted");
+    let (code, _) = settle(c.verify(reference, Some(options.into()))).await.expect_err("aborted");
     assert_eq!(code, "ABORTED");
 }
 
@@ -410,7 +399,7 @@ async fn a_pre_issued_token_is_sent_as_is() {
 
     let host = rig["token"]["host"].as_str().unwrap_or_default().to_owned();
     let c = client(json!({"credentials": {host: {"token": token}}}));
-    let result = settle(c.manifest(image_ref(&rig["token"], "private/oci-gzip", "v1"), JsValue::UNDEFINED))
+    let result = settle(c.manifest(image_ref(&rig["token"], "private/oci-gzip", "v1"), None))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["digest"], fixture(&rig, "oci-gzip")["manifest"]["digest"]);
@@ -423,12 +412,12 @@ async fn a_pin_from_another_repository_is_unknown_there_and_a_digest_wins_over_t
     let host = text(&rig["open"], "host");
     let c = client(json!({}));
     // A digest wins over the tag and is looked up in this repository, where it does not exist.
-    let (code, _) = settle(c.manifest(format!("{host}/public/docker-v2:v1@{other}"), JsValue::UNDEFINED))
+    let (code, _) = settle(c.manifest(format!("{host}/public/docker-v2:v1@{other}"), None))
         .await
         .expect_err("pinned to another repository's digest");
     assert_eq!(code, "MANIFEST_UNKNOWN");
     let own = text(&fixture(&rig, "docker-v2")["manifest"], "digest").to_owned();
-    let result = settle(c.verify(format!("{host}/public/docker-v2:no-such-tag@{own}"), JsValue::UNDEFINED))
+    let result = settle(c.verify(format!("{host}/public/docker-v2:no-such-tag@{own}"), None))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["ok"], true, "{:?}", result["problems"]);
@@ -442,14 +431,14 @@ async fn a_mirror_gets_only_the_credentials_keyed_by_its_own_host() {
     let alice = json!({"username": username, "password": password});
     // Docker Hub credentials do not travel to a mirror of Docker Hub.
     let hub_keyed = client(json!({"mirrors": {"docker.io": mirror}, "credentials": {"docker.io": alice}}));
-    let (code, message) = settle(hub_keyed.manifest("private/docker-v2:v1".into(), JsValue::UNDEFINED))
+    let (code, message) = settle(hub_keyed.manifest("private/docker-v2:v1".into(), None))
         .await
         .expect_err("the mirror must not get docker.io's credentials");
     assert!(code == "DENIED" || code == "UNAUTHORIZED", "{code}: {message}");
     // Keyed by the mirror's own host (any case, default port or not), they do.
     let host = text(&rig["token"], "host").to_uppercase();
     let mirror_keyed = client(json!({"mirrors": {"docker.io": mirror}, "credentials": {host: alice}}));
-    let result = settle(mirror_keyed.verify("private/docker-v2:v1".into(), JsValue::UNDEFINED))
+    let result = settle(mirror_keyed.verify("private/docker-v2:v1".into(), None))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["ok"], true, "{:?}", result["problems"]);
@@ -466,17 +455,17 @@ async fn an_expected_image_id_is_checked_against_the_config() {
     let c = client(json!({}));
     // As `docker images` shows it: the first 12 hex digits.
     let prefix = &image_id["sha256:".len()..][..12];
-    let result = settle(c.verify(reference.clone(), js(&json!({"expectImageId": prefix}))))
+    let result = settle(c.verify(reference.clone(), Some(js(&json!({"expectImageId": prefix})))))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!((result["ok"].clone(), result["imageIdMatch"].clone()), (json!(true), json!(true)));
     let other = text(&fixture(&rig, "oci-gzip")["images"][0]["config"], "digest");
-    let result = settle(c.verify(reference.clone(), js(&json!({"expectImageId": other}))))
+    let result = settle(c.verify(reference.clone(), Some(js(&json!({"expectImageId": other})))))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!((result["ok"].clone(), result["imageIdMatch"].clone()), (json!(false), json!(false)));
     assert!(result["problems"].to_string().contains(other), "{:?}", result["problems"]);
-    let (code, _) = settle(c.verify(reference, js(&json!({"expectImageId": "f67e"}))))
+    let (code, _) = settle(c.verify(reference, Some(js(&json!({"expectImageId": "f67e"})))))
         .await
         .expect_err("too short to name an image");
     assert_eq!(code, "INVALID_ARGUMENT");
@@ -486,7 +475,7 @@ async fn an_expected_image_id_is_checked_against_the_config() {
 async fn limits_stop_a_layer_with_limit_exceeded() {
     let rig = rig();
     let c = client(json!({"limits": {"maxUncompressedSize": 100000}}));
-    let result = settle(c.verify(image_ref(&rig["open"], "public/docker-v2", "v1"), JsValue::UNDEFINED))
+    let result = settle(c.verify(image_ref(&rig["open"], "public/docker-v2", "v1"), None))
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(result["ok"], false);

@@ -5,7 +5,7 @@
 
 use regsight_wasm::Client;
 use serde_json::Value;
-use wasm_bindgen::{JsCast as _, JsValue};
+use wasm_bindgen::JsCast as _;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -20,9 +20,7 @@ fn memory_bytes() -> f64 {
 }
 
 async fn verify(client: &Client, reference: String) -> Value {
-    settle(client.verify(reference.clone(), JsValue::UNDEFINED))
-        .await
-        .unwrap_or_else(|e| panic!("{reference}: {e:?}"))
+    settle(client.verify(reference.clone(), None)).await.unwrap_or_else(|e| panic!("{reference}: {e:?}"))
 }
 
 #[wasm_bindgen_test]

@@ -32,7 +32,7 @@ pub fn user(rig: &Value, name: &str) -> (String, String) {
 
 /// A client built from JSON options.
 pub fn client(options: Value) -> Client {
-    Client::new(js(&options)).unwrap_or_else(|e| panic!("client: {e:?}"))
+    Client::new(Some(js(&options))).unwrap_or_else(|e| panic!("client: {e:?}"))
 }
 
 /// A JS object from JSON (so maps become plain objects).
