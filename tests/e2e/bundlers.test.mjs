@@ -7,17 +7,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchChromium, loadRig, serve } from "./support/browser.mjs";
+import { dirFiles, launchChromium, loadRig, serve } from "./support/browser.mjs";
 import { PKG } from "./support/package.mjs";
 
 const rig = loadRig();
 const fixture = (name) => rig.fixtures.find((f) => f.name === name);
 const HERE = fileURLToPath(new URL("./bundlers/", import.meta.url));
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
 
 let work;
 let tarball;
@@ -46,24 +45,9 @@ function build(bundler) {
   return dist;
 }
 
-/** Every file under `dist` as path -> [type, bytes]. */
-function files(dist) {
-  const out = {};
-  const walk = (dir, prefix) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path, `${prefix}${name}/`);
-      else out[`${prefix}${name}`] = [TYPES[extname(name)] ?? "application/octet-stream", readFileSync(path)];
-    }
-  };
-  walk(dist, "/");
-  out["/"] = out["/index.html"];
-  return out;
-}
-
 for (const bundler of ["vite", "webpack"]) {
   test(`${bundler}: the packed package verifies images in its bundled worker`, async () => {
-    const site = await serve(files(build(bundler)));
+    const site = await serve(dirFiles(build(bundler)));
     browser ??= await launchChromium();
     const page = await browser.newPage();
     const errors = [];

@@ -3,39 +3,19 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadRig, serve, launchChromium } from "./support/browser.mjs";
+import { dirFiles, loadRig, serve, launchChromium } from "./support/browser.mjs";
 
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-};
 
-/** Every file under dist/ as path -> [content type, bytes]; "/" is index.html. */
+/** Every file under dist/, served as the page's origin. */
 function distFiles() {
   if (!existsSync(join(DIST, "index.html"))) {
     throw new Error(`${DIST}index.html is missing: run \`cargo xtask demo\` or \`trunk build --release --offline\` first`);
   }
-  const files = {};
-  const walk = (dir, prefix) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path, `${prefix}${name}/`);
-      else files[`${prefix}${name}`] = [TYPES[extname(name)] ?? "application/octet-stream", readFileSync(path)];
-    }
-  };
-  walk(DIST, "/");
-  files["/"] = files["/index.html"];
-  return files;
+  return dirFiles(DIST);
 }
 
 const rig = loadRig();

@@ -1,7 +1,8 @@
 // Shared helpers for the end-to-end tests: the rig description, a page origin, headless Chromium.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
+import { extname, join } from "node:path";
 import { chromium } from "playwright-core";
 
 /** The running rig (`rig.json`), as named by $REGSIGHT_RIG (set by `cargo xtask test`). */
@@ -72,3 +73,30 @@ export const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
+
+/** Content types of the files the tests serve. */
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/** Every file under `dir` as path -> [content type, bytes], for `serve`; "/" is index.html. */
+export function dirFiles(dir) {
+  const files = {};
+  const walk = (folder, prefix) => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) walk(path, `${prefix}${name}/`);
+      else files[`${prefix}${name}`] = [TYPES[extname(name)] ?? "application/octet-stream", readFileSync(path)];
+    }
+  };
+  walk(dir, "/");
+  if (files["/index.html"]) files["/"] = files["/index.html"];
+  return files;
+}
