@@ -45,7 +45,7 @@ function build(bundler) {
   return dist;
 }
 
-for (const bundler of ["vite", "webpack"]) {
+for (const bundler of ["vite", "webpack", "esbuild"]) {
   test(`${bundler}: the packed package verifies images in its bundled worker`, async () => {
     const site = await serve(dirFiles(build(bundler)));
     browser ??= await launchChromium();

@@ -1,6 +1,7 @@
 // A verification never hangs on a Web Worker: a worker script that cannot load, throws on import,
 // never says it is ready, or dies in the middle of a layer is detected, stopped, and its layer
-// verified in-process, so the call settles in bounded time with the right digests.
+// verified in-process, so the call settles in bounded time with the right digests. And regsight
+// works inside an embedding app's own Web Worker, with nested workers.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,10 +33,33 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>regsight workers</titl
   window.ready = true;
 </script>`;
 
-// Broken worker scripts, each failing a different way.
-const BROKEN = {
+// Worker scripts: broken ones, each failing a different way, and an app worker that embeds regsight.
+const EXTRA = {
   "/throws.js": `throw new Error("this worker throws while it loads");`,
   "/silent.js": `// never says ready, never answers`,
+  // Not broken: an embedding app's own Web Worker that uses regsight inside it.
+  "/app-worker.js": `
+    import init, { Client } from "./pkg/index.js";
+    let layersDoneInWorkers = 0;
+    const RealWorker = self.Worker;
+    if (typeof RealWorker === "function") {
+      self.Worker = class extends RealWorker {
+        constructor(...args) {
+          super(...args);
+          this.addEventListener("message", (e) => { if (e.data?.type === "done") layersDoneInWorkers += 1; });
+        }
+      };
+    }
+    self.onmessage = async (event) => {
+      await init();
+      const result = await new Client().verify(event.data);
+      self.postMessage({
+        ok: result.ok,
+        layers: result.layers.map((l) => l.computedDigest),
+        layersDoneInWorkers,
+        nested: typeof RealWorker === "function",
+      });
+    };`,
   "/dies.js": `
     const post = self.postMessage.bind(self);
     self.postMessage = (message) => { post(message); if (message.type === "progress") self.close(); };
@@ -46,7 +70,7 @@ let site;
 let browser;
 before(async () => {
   const files = { "/": ["text/html", PAGE], ...packageFiles() };
-  for (const [path, body] of Object.entries(BROKEN)) files[path] = ["text/javascript", body];
+  for (const [path, body] of Object.entries(EXTRA)) files[path] = ["text/javascript", body];
   site = await serve(files);
   browser = await launchChromium();
 });
@@ -87,5 +111,27 @@ test("the package's own worker (the default) verifies in workers and keeps using
   assert.equal(run.ok, true, `${run.code} ${run.message}`);
   // One worker, reused for every layer: none failed, so none was replaced.
   assert.equal(run.workersStarted, 1);
+  await page.close();
+});
+
+test("inside an embedding app's own Web Worker, regsight verifies its layers in nested workers", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.origin}/`);
+  await page.waitForFunction(() => window.ready === true);
+  const run = await page.evaluate(
+    (ref) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker("./app-worker.js", { type: "module" });
+        worker.onmessage = (event) => resolve(event.data);
+        worker.onerror = (event) => reject(new Error(event.message || "the app's worker failed"));
+        worker.postMessage(ref);
+      }),
+    reference,
+  );
+  assert.equal(run.ok, true);
+  assert.deepEqual(run.layers, fixture.images[0].layers.map((l) => l.digest));
+  // Chromium has nested dedicated workers, so the layers must have been verified in them.
+  assert.equal(run.nested, true);
+  assert.equal(run.layersDoneInWorkers, fixture.images[0].layers.length, "nested workers did the layers");
   await page.close();
 });

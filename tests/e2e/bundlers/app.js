@@ -14,9 +14,10 @@ window.Worker = class extends RealWorker {
   }
 };
 
+// Apps whose bundler cannot follow the package's worker and wasm URLs set these (see esbuild/).
 window.verify = async (reference) => {
-  await init();
-  const result = await new Client().verify(reference);
+  await init(window.initOptions);
+  const result = await new Client(window.clientOptions).verify(reference);
   return {
     ok: result.ok,
     layers: result.layers.map((l) => ({ ok: l.ok, computedDigest: l.computedDigest, code: l.error?.code ?? null })),
