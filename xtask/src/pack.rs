@@ -1,8 +1,9 @@
 //! `cargo xtask pack`: builds the npm package `regsight` into `pkg/`.
 //!
 //! The wasm is built in release mode with simd128 (see `.cargo/config.toml`), wasm-bindgen
-//! (`--target web`) writes the JS glue and its types, and `crates/regsight-wasm/js/` adds the
-//! entry point, the worker script, `package.json` and the README.
+//! (`--target web`) writes the JS glue and its types, wasm-opt shrinks the wasm (its size and
+//! gzip size are printed), and `crates/regsight-wasm/js/` adds the entry points, the worker
+//! script, `package.json`, the README and the CHANGELOG.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,6 +28,21 @@ pub fn run() -> Result<PathBuf> {
             .arg(&pkg)
             .arg(&wasm),
     )?;
+    // Size: binaryen's optimizer, with the wasm features rustc emits for this target.
+    let bundled = pkg.join("regsight_bg.wasm");
+    let before = std::fs::metadata(&bundled)?.len();
+    run_status(
+        Command::new("wasm-opt")
+            .args(["-O3", "--enable-simd", "--enable-bulk-memory", "--enable-sign-ext"])
+            .args(["--enable-mutable-globals", "--enable-nontrapping-float-to-int"])
+            .args(["--enable-reference-types", "--enable-multivalue", "-o"])
+            .arg(&bundled)
+            .arg(&bundled),
+    )?;
+    let after = std::fs::metadata(&bundled)?.len();
+    let gzipped =
+        regsight_rig::cmd::byte_count_of(&format!("gzip -9c {}", regsight_rig::cmd::sh_quote(&bundled)))?;
+    println!("wasm: {before} bytes, {after} after wasm-opt, {gzipped} gzipped");
     let sources = root.join("crates/regsight-wasm/js");
     for entry in std::fs::read_dir(&sources)? {
         let path = entry?.path();

@@ -16,6 +16,12 @@ use crate::run_status;
 /// trunk 0.22 needs a newer rustc than the one we build with; 0.21.14 works.
 const TRUNK_VERSION: &str = "0.21.14";
 
+/// The `wasm-opt` crate builds binaryen 116 from source (Debian's binaryen 108 mangles the
+/// externref table wasm-bindgen 0.2.130 emits); its binary reports binaryen's version.
+const WASM_OPT_VERSION: &str = "0.116.1";
+/// What `wasm-opt --version` prints for [`WASM_OPT_VERSION`].
+const WASM_OPT_REPORTS: &str = "116";
+
 /// Debian packages and the command each provides.
 const APT: &[(&str, &str)] = &[
     ("docker-registry", "docker-registry"),
@@ -35,8 +41,9 @@ pub fn run() -> Result<()> {
     rustup_target()?;
     apt_packages()?;
     let bindgen = lockfile_version("wasm-bindgen")?;
-    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen, false)?;
-    cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
+    cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen, &bindgen, false)?;
+    cargo_tool("trunk", "trunk", TRUNK_VERSION, TRUNK_VERSION, true)?;
+    cargo_tool("wasm-opt", "wasm-opt", WASM_OPT_VERSION, WASM_OPT_REPORTS, true)?;
     npm_ci(&workspace_root().join("tests").join("e2e"))?;
     Ok(())
 }
@@ -87,11 +94,12 @@ fn lockfile_version(package: &str) -> Result<String> {
     Ok(lock[start..start + end].to_owned())
 }
 
-/// `cargo install <krate> --version <version>` unless `<bin> --version` already reports it.
-fn cargo_tool(bin: &str, krate: &str, version: &str, locked: bool) -> Result<()> {
+/// `cargo install <krate> --version <version>` unless `<bin> --version` already reports
+/// `reports` as one of its words.
+fn cargo_tool(bin: &str, krate: &str, version: &str, reports: &str, locked: bool) -> Result<()> {
     let current = Command::new(bin).arg("--version").output();
     if let Ok(out) = current
-        && String::from_utf8_lossy(&out.stdout).split_whitespace().any(|w| w == version)
+        && String::from_utf8_lossy(&out.stdout).split_whitespace().any(|w| w == reports)
     {
         return Ok(());
     }
