@@ -2,10 +2,10 @@
 // verifies a multi-layer rig image through Web Workers, and the page's main thread sees no long task
 // (> 50 ms) while it runs.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadRig } from "./support/browser.mjs";
-import { embedSession } from "./support/package.mjs";
+import { embedSessionPerFile } from "./support/package.mjs";
 
 const rig = loadRig();
 
@@ -46,13 +46,7 @@ const SCRIPT = `
   window.ready = true;
 `;
 
-let session;
-before(async () => {
-  session = await embedSession(SCRIPT);
-});
-after(async () => {
-  await session?.close();
-});
+const session = embedSessionPerFile(SCRIPT);
 
 for (const name of ["docker-v2", "layer-64m"]) {
   test(`${name} verifies through workers with no long task on the main thread`, async () => {

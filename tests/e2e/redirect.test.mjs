@@ -3,11 +3,11 @@
 // A page verifies a private image through that front (in Web Workers, with a password), and the
 // CDN's log must show the blob downloads and no Authorization at all.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadRig } from "./support/browser.mjs";
-import { embedSession } from "./support/package.mjs";
+import { embedSessionPerFile } from "./support/package.mjs";
 
 const rig = loadRig();
 
@@ -20,13 +20,7 @@ const SCRIPT = `
   window.ready = true;
 `;
 
-let session;
-before(async () => {
-  session = await embedSession(SCRIPT);
-});
-after(async () => {
-  await session?.close();
-});
+const session = embedSessionPerFile(SCRIPT);
 
 test("no Authorization header reaches the redirect target", async () => {
   const fixture = rig.fixtures.find((f) => f.name === "oci-gzip");

@@ -1,11 +1,11 @@
 // Trust: credentials reach only the endpoint they are keyed by, in Node and in a browser, proven by
 // the token server's own request log; an expiring token is renewed on the workers' path.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadRig } from "./support/browser.mjs";
-import { PKG, embedSession } from "./support/package.mjs";
+import { PKG, embedSessionPerFile } from "./support/package.mjs";
 
 const rig = loadRig();
 const alice = rig.users.find((u) => u.username === "alice");
@@ -82,13 +82,7 @@ const SCRIPT = `
   window.ready = true;
 `;
 
-let session;
-before(async () => {
-  session = await embedSession(SCRIPT);
-});
-after(async () => {
-  await session?.close();
-});
+const session = embedSessionPerFile(SCRIPT);
 
 test("Chromium: a mirror of docker.io gets no credentials keyed by docker.io", async () => {
   const page = await session.open();

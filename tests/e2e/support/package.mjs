@@ -1,6 +1,7 @@
 // The packed npm package (`cargo xtask pack` writes it to pkg/), as embedders see it.
 
 import { readFileSync, readdirSync } from "node:fs";
+import { after, before } from "node:test";
 
 /** The package folder. */
 export const PKG = new URL("../../../pkg/", import.meta.url);
@@ -41,4 +42,19 @@ export async function embedSession(script) {
       await site.close();
     },
   };
+}
+
+/**
+ * An `embedSession(script)` for the whole test file: started before its first test and closed
+ * after its last (node:test hooks), so each file needs one line.
+ */
+export function embedSessionPerFile(script) {
+  let session;
+  before(async () => {
+    session = await embedSession(script);
+  });
+  after(async () => {
+    await session?.close();
+  });
+  return { open: () => session.open() };
 }

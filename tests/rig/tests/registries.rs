@@ -579,8 +579,18 @@ fn hub_redirects_blob_gets_to_its_cdn_which_serves_the_truth() {
         rig.hub.cdn.url, image.repository, fixture.images[0].config.claimed_digest
     );
     assert_eq!(get(&url, &[("Authorization", marker.clone())]).status, 200);
-    let text = std::fs::read_to_string(cdn_log).unwrap_or_else(|e| panic!("{}: {e}", cdn_log.display()));
-    assert!(text.contains(&format!("auth=\"{marker}\"")), "{}", cdn_log.display());
+    // nginx writes the access log line as it finalizes the request, which may be just after the
+    // client has its answer: give it up to two seconds.
+    let logged = format!("auth=\"{marker}\"");
+    let mut text = String::new();
+    for _ in 0..40 {
+        text = std::fs::read_to_string(cdn_log).unwrap_or_else(|e| panic!("{}: {e}", cdn_log.display()));
+        if text.contains(&logged) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(text.contains(&logged), "{} has no line with {logged}", cdn_log.display());
     assert!(
         text.lines()
             .any(|l| l.contains(&format!("/v2/{}/blobs/", image.repository)) && l.ends_with("auth=\"-\""))

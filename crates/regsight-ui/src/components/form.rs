@@ -1,6 +1,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
+use crate::api::Login;
 use crate::state::Page;
 
 /// The reference input, the options, Verify and Cancel.
@@ -47,36 +48,12 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
             </div>
             <fieldset class="login">
                 <legend>"Sign in to the registry in use (optional; kept in this tab's memory only)"</legend>
-                <label>
-                    "Username"
-                    <input
-                        type="text"
-                        data-testid="username"
-                        autocomplete="username"
-                        prop:value=move || page.login.with(|l| l.username.clone())
-                        on:input=move |ev| page.login.update(|l| l.username = event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Password"
-                    <input
-                        type="password"
-                        data-testid="password"
-                        autocomplete="current-password"
-                        prop:value=move || page.login.with(|l| l.password.clone())
-                        on:input=move |ev| page.login.update(|l| l.password = event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "or a token"
-                    <input
-                        type="password"
-                        data-testid="token"
-                        autocomplete="off"
-                        prop:value=move || page.login.with(|l| l.token.clone())
-                        on:input=move |ev| page.login.update(|l| l.token = event_target_value(&ev))
-                    />
-                </label>
+                <LoginField page label="Username" kind="text" testid="username" autocomplete="username"
+                    get=|l| &l.username set=|l| &mut l.username />
+                <LoginField page label="Password" kind="password" testid="password" autocomplete="current-password"
+                    get=|l| &l.password set=|l| &mut l.password />
+                <LoginField page label="or a token" kind="password" testid="token" autocomplete="off"
+                    get=|l| &l.token set=|l| &mut l.token />
             </fieldset>
             <details class="options">
                 <summary>"Options"</summary>
@@ -100,5 +77,30 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
                 </label>
             </details>
         </form>
+    }
+}
+
+/// One input of the sign-in fieldset, bound to one field of the page's [`Login`].
+#[component]
+fn LoginField(
+    page: Page,
+    label: &'static str,
+    kind: &'static str,
+    testid: &'static str,
+    autocomplete: &'static str,
+    get: fn(&Login) -> &String,
+    set: fn(&mut Login) -> &mut String,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input
+                type=kind
+                data-testid=testid
+                autocomplete=autocomplete
+                prop:value=move || page.login.with(|l| get(l).clone())
+                on:input=move |ev| page.login.update(|l| *set(l) = event_target_value(&ev))
+            />
+        </label>
     }
 }
