@@ -386,14 +386,11 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
             let summary = l.summary.as_ref();
             let error = match (&l.error, summary.and_then(|r| r.error.as_ref())) {
                 (Some(e), _) => error_info(e.code(), e.to_string()),
-                (None, Some(e)) => json!({ "code": e.code, "message": e.message }),
+                // A worker's `ReportedError` already has the `{code, message}` shape.
+                (None, Some(e)) => json!(e),
                 (None, None) => Value::Null,
             };
-            let other_errors: Vec<Value> = summary
-                .map(|r| {
-                    r.other_errors.iter().map(|e| json!({ "code": e.code, "message": e.message })).collect()
-                })
-                .unwrap_or_default();
+            let other_errors = summary.map_or_else(|| json!([]), |r| json!(r.other_errors));
             let link_ok = chain
                 .layers
                 .get(l.job.index)
