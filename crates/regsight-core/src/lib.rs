@@ -17,6 +17,8 @@ pub mod model;
 pub mod platform;
 mod quote;
 pub mod reference;
+pub mod reported;
+pub mod transcript;
 pub mod url;
 pub mod verify;
 

@@ -22,6 +22,8 @@ pub enum Document {
     ImageConfig,
     /// A `tags/list` response.
     TagList,
+    /// A `_catalog` response.
+    Catalog,
     /// A registry error response body.
     ErrorBody,
 }
@@ -32,6 +34,7 @@ impl fmt::Display for Document {
             Self::Manifest => "manifest",
             Self::ImageConfig => "image config",
             Self::TagList => "tag list",
+            Self::Catalog => "catalog",
             Self::ErrorBody => "error body",
         })
     }

@@ -1,7 +1,8 @@
 //! The image format as read from a registry: descriptors, manifests, indexes, image configs,
-//! tag lists and error bodies. Every parser caps the input size before parsing and reports what
+//! tag lists, catalogs and error bodies. Every parser caps the input size before parsing and reports what
 //! is wrong and where.
 
+mod catalog;
 mod config;
 mod decode;
 mod descriptor;
@@ -9,6 +10,7 @@ mod manifest;
 mod registry_error;
 mod tags;
 
+pub use catalog::{CATALOG_SIZE_LIMIT, Catalog, parse_catalog};
 pub use config::{
     CONFIG_SIZE_LIMIT, History, HistoryMismatch, HistoryStep, ImageConfig, RootFs, RunConfig, parse_config,
     parse_config_with_limit,

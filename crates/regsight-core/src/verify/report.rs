@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::VerifyError;
 use super::tar::TarListing;
+pub use crate::reported::ReportedError;
 use crate::{Check, Compression, Digest, MediaType};
 
 /// Everything known about a layer once its verifier is finished.
@@ -89,18 +90,9 @@ pub struct LayerSummary {
     pub other_errors: Vec<ReportedError>,
 }
 
-/// An error that crossed a boundary as data: its stable code and its message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportedError {
-    /// The stable code, e.g. `DIGEST_MISMATCH`.
-    pub code: String,
-    /// The message for people.
-    pub message: String,
-}
-
 impl From<&VerifyError> for ReportedError {
     fn from(error: &VerifyError) -> Self {
-        Self { code: error.code().as_str().to_owned(), message: error.to_string() }
+        Self::new(error.code(), error.to_string())
     }
 }
 

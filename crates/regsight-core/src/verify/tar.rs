@@ -9,10 +9,10 @@
 //! of entries and path bytes (it then says it was truncated but keeps counting). A malformed
 //! header stops the listing and is reported; it never affects the digests.
 
-use serde::ser::SerializeStruct;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
+use crate::reported::ReportedError;
 
 /// Size of a tar block.
 const BLOCK: u64 = 512;
@@ -36,7 +36,7 @@ impl Default for ListingOptions {
 }
 
 /// What kind of file a tar entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EntryKind {
     /// A regular file (types `0`, NUL, `7`, and GNU sparse `S`).
@@ -58,7 +58,7 @@ pub enum EntryKind {
 }
 
 /// What an overlay whiteout entry removes from the layers below.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Whiteout {
     /// `dir/.wh.name` deletes `dir/name`.
@@ -74,7 +74,7 @@ pub enum Whiteout {
 }
 
 /// One entry of a layer's tar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TarEntry {
     /// Path inside the layer.
@@ -154,18 +154,14 @@ impl TarError {
     }
 }
 
-/// Serialized as `{ "code": "CORRUPT_STREAM", "message": "..." }` for JavaScript.
-impl Serialize for TarError {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("TarError", 2)?;
-        s.serialize_field("code", self.code().as_str())?;
-        s.serialize_field("message", &self.to_string())?;
-        s.end()
+impl From<&TarError> for ReportedError {
+    fn from(error: &TarError) -> Self {
+        Self::new(error.code(), error.to_string())
     }
 }
 
 /// The listing of a layer's tar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TarListing {
     /// Entries in archive order, up to the listing caps.
@@ -176,8 +172,9 @@ pub struct TarListing {
     pub truncated: bool,
     /// True when the end-of-archive marker (two zero blocks) was seen.
     pub end_of_archive: bool,
-    /// Why listing stopped early, if it did.
-    pub error: Option<TarError>,
+    /// Why listing stopped early, if it did (a [`TarError`] as data, so a listing crosses into a
+    /// page or out of a worker whole).
+    pub error: Option<ReportedError>,
 }
 
 /// Metadata carried from PAX records or GNU long names to the entry they describe.
@@ -296,7 +293,7 @@ impl TarWalker {
     pub fn finish(mut self) -> TarListing {
         let at_boundary = self.state == State::Header && self.filled == 0;
         if self.state != State::Done && !at_boundary {
-            self.listing.error = Some(TarError::Truncated { offset: self.offset });
+            self.listing.error = Some(ReportedError::from(&TarError::Truncated { offset: self.offset }));
         }
         self.listing
     }
@@ -350,7 +347,7 @@ impl TarWalker {
     }
 
     fn fail(&mut self, error: TarError) {
-        self.listing.error = Some(error);
+        self.listing.error = Some(ReportedError::from(&error));
         self.state = State::Done;
     }
 
