@@ -22,7 +22,7 @@ fn image_ref(registry: &Value, repo: &str, tag: &str) -> String {
 
 /// Every fixture the rig must describe: a missing or renamed one fails the suite instead of
 /// quietly shrinking it.
-const FIXTURES: [&str; 15] = [
+const FIXTURES: [&str; 17] = [
     "docker-v2",
     "oci-gzip",
     "oci-mixed",
@@ -30,6 +30,8 @@ const FIXTURES: [&str; 15] = [
     "multiarch-docker",
     "multimember",
     "many-tags",
+    "tags-10k",
+    "hostile-strings",
     "broken-blob",
     "broken-diffid",
     "broken-size",

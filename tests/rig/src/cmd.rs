@@ -52,6 +52,23 @@ pub fn succeeds(script: &str) -> Result<bool> {
     Ok(status.success())
 }
 
+/// The lines a shell pipeline (`bash -o pipefail -c`) writes to stdout, exactly (not trimmed, the
+/// final newline dropped), or `None` when it exits non-zero; output that is not UTF-8 is an error.
+pub fn lines_if_succeeds(script: &str) -> Result<Option<Vec<String>>> {
+    let out = Command::new("bash")
+        .args(["-o", "pipefail", "-c", script])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| rig_err!("cannot run bash for `{script}`: {e}"))?;
+    if !out.status.success() {
+        return Ok(None);
+    }
+    let text = String::from_utf8(out.stdout).map_err(|e| rig_err!("`{script}` printed non-UTF-8: {e}"))?;
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    Ok(Some(if text.is_empty() { Vec::new() } else { text.split('\n').map(str::to_owned).collect() }))
+}
+
 /// `sha256:<hex>` of a file, computed by coreutils `sha256sum` (independent of our code).
 pub fn sha256sum_file(path: &Path) -> Result<String> {
     sha256sum_of(&format!("cat {}", sh_quote(path)))

@@ -2,7 +2,10 @@
 //! skopeo (curl only for what skopeo refuses to push, files written into the registry's storage for
 //! what distribution cannot be made to store through its API), broken on purpose where asked, and
 //! described by ground truth computed from what `curl` downloads with `sha256sum`, `sha512sum`,
-//! `wc -c`, `gzip -dc` and `zstd -dc`.
+//! `wc -c`, `gzip -dc`, `zstd -dc` and `tar -t`.
+
+mod hostile;
+mod tag_names;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,6 +51,27 @@ pub fn hub_private_images() -> Vec<HubImage> {
     vec![HubImage { repository: "private/docker-v2".into(), tag: "v1".into(), fixture: "docker-v2".into() }]
 }
 
+/// The fixtures [`Builder::build_all`] builds, in order (the benchmark image is built apart).
+pub const FIXTURE_NAMES: [&str; 17] = [
+    "docker-v2",
+    "oci-gzip",
+    "oci-mixed",
+    "multiarch",
+    "multiarch-docker",
+    "multimember",
+    "many-tags",
+    "tags-10k",
+    "hostile-strings",
+    "broken-blob",
+    "broken-diffid",
+    "broken-size",
+    "broken-manifest",
+    "corrupt-blob",
+    "sha512",
+    "layer-1m",
+    "layer-64m",
+];
+
 const EPOCH: u64 = 1_704_067_200;
 const CREATED: &str = "2024-01-01T00:00:00Z";
 
@@ -57,6 +81,14 @@ pub struct Builder {
     storage: PathBuf,
     /// `host:port` of the open registry.
     host: String,
+}
+
+/// Whether a fixture's truth lists its layers' paths with `tar -t`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    Tar,
+    /// Not listed (`files` is `null`): the benchmark image's layer is hundreds of MiB.
+    Skip,
 }
 
 /// How a layer's tar is compressed.
@@ -76,6 +108,13 @@ struct Layer {
     digest: String,
     size: u64,
     diff_id: String,
+}
+
+impl Layer {
+    /// Its descriptor in a manifest.
+    fn descriptor(&self) -> Value {
+        json!({"mediaType": self.media_type, "digest": self.digest, "size": self.size})
+    }
 }
 
 /// One entry of a layer's file tree.
@@ -145,6 +184,8 @@ impl Builder {
             self.multiarch_docker()?,
             self.multimember()?,
             self.many_tags()?,
+            self.tags_10k()?,
+            self.hostile_strings()?,
             self.broken_blob()?,
             self.broken_diff_id()?,
             self.broken_size()?,
@@ -154,6 +195,10 @@ impl Builder {
             self.sized("layer-1m", 1)?,
             self.sized("layer-64m", 64)?,
         ];
+        let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+        if names != FIXTURE_NAMES {
+            return Err(rig_err!("built fixtures {names:?}, but FIXTURE_NAMES lists {FIXTURE_NAMES:?}"));
+        }
         self.check_hub_copies(&fixtures)?;
         Ok(fixtures)
     }
@@ -374,6 +419,92 @@ impl Builder {
         )
     }
 
+    /// Exactly [`tag_names::COUNT`] tags on one small image: pushed once as `latest` (and copied to
+    /// `private/` under that tag only), then every other tag made a symlink to `latest`'s tag
+    /// directory in the registry's storage (10,000 manifest PUTs take minutes, and 10,000 real tag
+    /// directories take 274 MB of blocks and seconds to delete); distribution reads through the
+    /// links, and the open registry must then list exactly those tags.
+    fn tags_10k(&self) -> Result<Fixture> {
+        let name = "tags-10k";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let tree = vec![Entry::File("VERSION".into(), noise.text(64))];
+        let layer = self.layer(name, "tiny", tree, Packing::Gzip, false)?;
+        let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
+        layout.tag("latest", &manifest)?;
+        self.skopeo_push(&layout, "latest", name, "latest", None)?;
+        self.copy_to_private(name, "latest")?;
+        let tags = tag_names::generate(&mut noise)?;
+        let repo = format!("public/{name}");
+        let manifests = self.registry_root().join("repositories").join(&repo).join("_manifests");
+        for tag in tags.iter().filter(|t| *t != "latest") {
+            std::os::unix::fs::symlink("latest", manifests.join("tags").join(tag))?;
+        }
+        self.check_served_tags(&repo, &tags)?;
+        self.describe(
+            name,
+            "a repository with 10,000 tags (words, semver, v-prefixed, pre-releases, 3.12.1-alpine3.20-like \
+             variants, sha-/build-/nightly- and YYYYMMDD dates) on one image, written into the registry's \
+             storage; its private copy has only latest",
+            "latest",
+            tags,
+            ok(),
+        )
+    }
+
+    /// Fails unless `GET /v2/<repo>/tags/list` on the open registry (curl) answers exactly `tags`.
+    fn check_served_tags(&self, repo: &str, tags: &[String]) -> Result<()> {
+        let url = format!("http://{}/v2/{repo}/tags/list", self.host);
+        let body = cmd::run(Command::new("curl").arg("-sf").arg(&url))?;
+        let json: Value = serde_json::from_slice(&body)?;
+        let mut served = json["tags"]
+            .as_array()
+            .ok_or_else(|| rig_err!("{url} answered no tags array"))?
+            .iter()
+            .map(json_str)
+            .collect::<Result<Vec<_>>>()?;
+        let mut expected = tags.to_vec();
+        served.sort_unstable();
+        expected.sort_unstable();
+        if served != expected {
+            return Err(rig_err!("{url} lists {} tags, not the {} written", served.len(), expected.len()));
+        }
+        Ok(())
+    }
+
+    /// A valid, fully verifiable image whose every registry-controlled string is hostile HTML or a
+    /// `javascript:` URL: config, history, manifest and layer annotations, and the layer's file names.
+    fn hostile_strings(&self) -> Result<Fixture> {
+        let name = "hostile-strings";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let layer = self.layer(name, "html", hostile::tree(&mut noise), Packing::Gzip, false)?;
+        let config = layout.add_json(OCI_CONFIG, &hostile::config(vec![layer.diff_id.clone()]))?;
+        let mut descriptor = layer.descriptor();
+        descriptor["annotations"] = hostile::layer_annotations();
+        let manifest = layout.add_manifest(config, vec![descriptor], hostile::annotations())?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        let fixture = self.describe(
+            name,
+            "valid image whose every registry-controlled string is hostile HTML or a javascript: URL: \
+             config Env, Labels, Cmd, Entrypoint, User, WorkingDir, ExposedPorts, Volumes, history, \
+             manifest and layer annotations, and the layer's file, directory and symlink names",
+            "v1",
+            vec![],
+            ok(),
+        )?;
+        let built = json_str(&manifest["digest"])?;
+        if fixture.manifest.claimed_digest != built {
+            return Err(rig_err!(
+                "{name}: the registry serves {} for v1, but {built} was pushed",
+                fixture.manifest.claimed_digest
+            ));
+        }
+        Ok(fixture)
+    }
+
     /// One gzip layer of `mib` MiB (half incompressible bytes, half text), for memory checks.
     fn sized(&self, name: &str, mib: usize) -> Result<Fixture> {
         let layout = self.layout(name)?;
@@ -576,12 +707,7 @@ impl Builder {
             let manifests = repo_dir.join("_manifests");
             let revision = manifests.join("revisions").join(digest_dirs(&manifest_digest)?);
             write_link(&revision.join("link"), &manifest_digest)?;
-            let tag = manifests.join("tags").join("v1");
-            write_link(&tag.join("current").join("link"), &manifest_digest)?;
-            write_link(
-                &tag.join("index").join(digest_dirs(&manifest_digest)?).join("link"),
-                &manifest_digest,
-            )?;
+            write_tag_links(&manifests, "v1", &manifest_digest)?;
         }
         self.describe(
             name,
@@ -648,12 +774,13 @@ impl Builder {
         let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
         layout.tag("v1", &manifest)?;
         self.skopeo_push(&layout, "v1", name, "v1", None)?;
-        self.describe(
+        self.describe_with(
             name,
             &format!("benchmark image: one gzip layer of {size_mib} MiB of real files"),
             "v1",
             vec![],
             ok(),
+            Listing::Skip,
         )
     }
 
@@ -764,18 +891,8 @@ impl Builder {
             *slot = wrong;
         }
         let config = layout.add_json(OCI_CONFIG, &config_doc(diff_ids, (os, arch, variant), history))?;
-        let layers: Vec<Value> = layers
-            .iter()
-            .map(|l| json!({"mediaType": l.media_type, "digest": l.digest, "size": l.size}))
-            .collect();
-        let manifest = json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": config,
-            "layers": layers,
-            "annotations": {"org.opencontainers.image.created": CREATED},
-        });
-        layout.add_json(OCI_MANIFEST, &manifest)
+        let layers = layers.iter().map(Layer::descriptor).collect();
+        layout.add_manifest(config, layers, json!({"org.opencontainers.image.created": CREATED}))
     }
 
     fn skopeo_push(
@@ -890,7 +1007,8 @@ impl Builder {
         Ok(())
     }
 
-    /// Ground truth for `public/<name>:<tag>`, from what the registry serves, via independent tools.
+    /// Ground truth for `public/<name>:<tag>`, from what the registry serves, via independent tools,
+    /// every layer's paths listed by `tar -t`.
     fn describe(
         &self,
         name: &str,
@@ -898,6 +1016,19 @@ impl Builder {
         tag: &str,
         tags: Vec<String>,
         expect: Expectation,
+    ) -> Result<Fixture> {
+        self.describe_with(name, description, tag, tags, expect, Listing::Tar)
+    }
+
+    /// [`Builder::describe`], listing the layers' paths or not.
+    fn describe_with(
+        &self,
+        name: &str,
+        description: &str,
+        tag: &str,
+        tags: Vec<String>,
+        expect: Expectation,
+        listing: Listing,
     ) -> Result<Fixture> {
         let repo = format!("public/{name}");
         let dir = self.build.join(name).join("truth");
@@ -913,10 +1044,12 @@ impl Builder {
                     platform = format!("{platform}/{v}");
                 }
                 let (manifest, json) = self.manifest_truth(&repo, &digest, &dir)?;
-                images.push(self.image_truth(&repo, platform, manifest, &json, &dir)?);
+                images.push(self.image_truth(&repo, platform, manifest, &json, &dir, listing)?);
             }
         } else {
-            images.push(self.image_truth(&repo, "linux/amd64".into(), top.clone(), &top_json, &dir)?);
+            let image =
+                self.image_truth(&repo, "linux/amd64".into(), top.clone(), &top_json, &dir, listing)?;
+            images.push(image);
         }
         let fixture = Fixture {
             name: name.to_owned(),
@@ -929,6 +1062,9 @@ impl Builder {
             expect,
         };
         self_check(&fixture)?;
+        if listing == Listing::Tar {
+            check_listing(&fixture)?;
+        }
         Ok(fixture)
     }
 
@@ -985,6 +1121,7 @@ impl Builder {
         Ok((truth, json))
     }
 
+    /// Truth of one platform image: its manifest, config and layers as the open registry serves them.
     fn image_truth(
         &self,
         repo: &str,
@@ -992,6 +1129,7 @@ impl Builder {
         manifest: BlobTruth,
         json: &Value,
         dir: &Path,
+        listing: Listing,
     ) -> Result<ImageTruth> {
         let config_digest = json_str(&json["config"]["digest"])?;
         let config_file = dir.join(format!("config-{}", hex_part(&config_digest)));
@@ -1007,42 +1145,60 @@ impl Builder {
         let diff_ids = config_json["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default();
         let mut layers = Vec::new();
         for (i, layer) in json["layers"].as_array().into_iter().flatten().enumerate() {
-            let media_type = json_str(&layer["mediaType"])?;
-            let claimed_digest = json_str(&layer["digest"])?;
             let claimed_diff_id = diff_ids.get(i).and_then(Value::as_str).unwrap_or_default().to_owned();
-            let file = dir.join(format!("layer-{}", hex_part(&claimed_digest)));
-            self.fetch_blob(repo, &claimed_digest, &file)?;
-            let quoted = sh_quote(&file);
-            let decompress = if media_type.contains("gzip") {
-                format!("gzip -dc {quoted}")
-            } else if media_type.contains("zstd") {
-                format!("zstd -dc {quoted}")
-            } else {
-                format!("cat {quoted}")
-            };
-            let decompresses = cmd::succeeds(&format!("{decompress} > /dev/null"))?;
-            let (diff_id, uncompressed_size) = if decompresses {
-                (
-                    Some(cmd::digest_of(&decompress, cmd::algorithm_of(&claimed_diff_id)?)?),
-                    Some(cmd::byte_count_of(&decompress)?),
-                )
-            } else {
-                (None, None)
-            };
-            layers.push(LayerTruth {
-                media_type,
-                digest: cmd::digest_file(&file, cmd::algorithm_of(&claimed_digest)?)?,
-                claimed_digest,
-                claimed_size: layer["size"].as_u64().unwrap_or_default(),
-                claimed_diff_id,
-                size: cmd::byte_count_of(&format!("cat {quoted}"))?,
-                decompresses,
-                diff_id,
-                uncompressed_size,
-                file,
-            });
+            layers.push(self.layer_truth(repo, layer, claimed_diff_id, dir, listing)?);
         }
         Ok(ImageTruth { platform, manifest, config, layers })
+    }
+
+    /// Truth of one layer (its manifest descriptor `layer`): downloaded with curl, hashed and
+    /// counted before and after `gzip -dc` / `zstd -dc`, its paths listed by `tar -t`.
+    fn layer_truth(
+        &self,
+        repo: &str,
+        layer: &Value,
+        claimed_diff_id: String,
+        dir: &Path,
+        listing: Listing,
+    ) -> Result<LayerTruth> {
+        let media_type = json_str(&layer["mediaType"])?;
+        let claimed_digest = json_str(&layer["digest"])?;
+        let file = dir.join(format!("layer-{}", hex_part(&claimed_digest)));
+        self.fetch_blob(repo, &claimed_digest, &file)?;
+        let quoted = sh_quote(&file);
+        let decompress = if media_type.contains("gzip") {
+            format!("gzip -dc {quoted}")
+        } else if media_type.contains("zstd") {
+            format!("zstd -dc {quoted}")
+        } else {
+            format!("cat {quoted}")
+        };
+        let decompresses = cmd::succeeds(&format!("{decompress} > /dev/null"))?;
+        let (diff_id, uncompressed_size) = if decompresses {
+            (
+                Some(cmd::digest_of(&decompress, cmd::algorithm_of(&claimed_diff_id)?)?),
+                Some(cmd::byte_count_of(&decompress)?),
+            )
+        } else {
+            (None, None)
+        };
+        let files = match listing {
+            Listing::Tar => cmd::lines_if_succeeds(&format!("{decompress} | LC_ALL=C tar -tf -"))?,
+            Listing::Skip => None,
+        };
+        Ok(LayerTruth {
+            media_type,
+            digest: cmd::digest_file(&file, cmd::algorithm_of(&claimed_digest)?)?,
+            claimed_digest,
+            claimed_size: layer["size"].as_u64().unwrap_or_default(),
+            claimed_diff_id,
+            size: cmd::byte_count_of(&format!("cat {quoted}"))?,
+            decompresses,
+            diff_id,
+            uncompressed_size,
+            files,
+            file,
+        })
     }
 
     /// Downloads a blob as a client would (curl from the open registry).
@@ -1118,6 +1274,26 @@ fn self_check(fixture: &Fixture) -> Result<()> {
     Ok(())
 }
 
+/// Every fixture layer is a tar: `tar -t` must list each one that decompresses (with at least one
+/// path) and none that does not.
+fn check_listing(fixture: &Fixture) -> Result<()> {
+    for image in &fixture.images {
+        for (i, layer) in image.layers.iter().enumerate() {
+            let listed = layer.files.as_ref().is_some_and(|files| !files.is_empty());
+            if listed != layer.decompresses {
+                return Err(rig_err!(
+                    "fixture {} {} layer {i}: decompresses is {} but tar -t listed {:?}",
+                    fixture.name,
+                    image.platform,
+                    layer.decompresses,
+                    layer.files.as_ref().map(Vec::len)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A manifest download: the bytes and the `Docker-Content-Digest` header.
 struct Served {
     bytes: Vec<u8>,
@@ -1159,6 +1335,19 @@ impl Layout {
         let bytes = serde_json::to_vec_pretty(doc)?;
         let (digest, size) = self.add_blob(&bytes)?;
         Ok(json!({"mediaType": media_type, "digest": digest, "size": size}))
+    }
+
+    /// Stores an OCI manifest naming the `config` and `layers` descriptors, with `annotations`, and
+    /// returns its descriptor.
+    fn add_manifest(&self, config: Value, layers: Vec<Value>, annotations: Value) -> Result<Value> {
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config,
+            "layers": layers,
+            "annotations": annotations,
+        });
+        self.add_json(OCI_MANIFEST, &manifest)
     }
 
     /// Names a manifest or index in `index.json` so `oci:DIR:<tag>` finds it.
@@ -1234,6 +1423,14 @@ fn hex_part(digest: &str) -> &str {
 fn digest_dirs(digest: &str) -> Result<PathBuf> {
     let (algorithm, hex) = digest.split_once(':').ok_or_else(|| rig_err!("bad digest {digest:?}"))?;
     Ok(Path::new(algorithm).join(hex))
+}
+
+/// Points `tag` at the manifest `digest` as distribution does below a repository's `_manifests`:
+/// `tags/<tag>/current/link` and `tags/<tag>/index/<algorithm>/<hex>/link`.
+fn write_tag_links(manifests: &Path, tag: &str, digest: &str) -> Result<()> {
+    let dir = manifests.join("tags").join(tag);
+    write_link(&dir.join("current").join("link"), digest)?;
+    write_link(&dir.join("index").join(digest_dirs(digest)?).join("link"), digest)
 }
 
 /// Writes one of distribution's link files: the digest, no newline.

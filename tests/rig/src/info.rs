@@ -232,6 +232,13 @@ pub struct LayerTruth {
     pub diff_id: Option<String>,
     /// `wc -c` of the decompressed bytes; `null` when they do not decompress.
     pub uncompressed_size: Option<u64>,
+    /// The paths in the layer's tar, exactly the lines GNU `tar -t` prints for the decompressed
+    /// bytes (`gzip -dc`, `zstd -dc` or the bytes themselves piped to `LC_ALL=C tar -tf -`), in
+    /// archive order: directories end in `/`; a backslash is written `\\`, a byte that is not
+    /// printable ASCII an octal escape (`caf\303\251`). `null` when tar cannot list them (a layer
+    /// broken on purpose) or they were not listed (the benchmark image).
+    #[serde(default)]
+    pub files: Option<Vec<String>>,
     /// A copy of the bytes the registry serves.
     pub file: PathBuf,
 }

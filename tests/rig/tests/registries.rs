@@ -8,6 +8,7 @@
 
 use base64::Engine as _;
 use regsight_rig::RigInfo;
+use regsight_rig::fixtures::FIXTURE_NAMES;
 use regsight_rig::info::{Fixture, RegistryInfo};
 use sha2::{Digest as _, Sha256, Sha512};
 
@@ -242,7 +243,9 @@ fn basic_registry_challenges_and_accepts_only_the_right_password() {
 #[test]
 fn every_fixture_is_served_under_its_ground_truth_digest() {
     let rig = rig();
-    assert!(rig.fixtures.len() >= 10, "expected the full fixture set");
+    // `rig bench-image` may have added the benchmark image.
+    let names: Vec<&str> = rig.fixtures.iter().map(|f| f.name.as_str()).filter(|n| *n != "bench").collect();
+    assert_eq!(names, FIXTURE_NAMES, "the rig's fixtures");
     for fixture in &rig.fixtures {
         for repo in &fixture.repositories {
             let res = get(&manifest_url(&rig.open, repo, &fixture.tag), &[("Accept", ACCEPT.into())]);
@@ -648,4 +651,118 @@ fn pull_through_mirror_serves_a_private_image_with_cors() {
         assert_eq!(res.header("Access-Control-Allow-Origin"), Some("*".into()), "{digest}");
         assert_eq!(res.bytes, read(file), "{digest}");
     }
+}
+
+/// The tags `GET <registry>/v2/<repo>/tags/list` answers (with `headers`), sorted.
+fn served_tags(registry: &RegistryInfo, repo: &str, headers: &[(&str, String)]) -> Vec<String> {
+    let res = get(&format!("{}/v2/{repo}/tags/list", registry.url), headers);
+    assert_eq!(res.status, 200, "{} {repo}: {}", registry.kind, res.body);
+    let json: serde_json::Value = serde_json::from_str(&res.body).unwrap_or_default();
+    let mut tags: Vec<String> = serde_json::from_value(json["tags"].clone()).unwrap_or_default();
+    tags.sort_unstable();
+    tags
+}
+
+#[test]
+fn tags_10k_lists_exactly_its_ten_thousand_tags() {
+    let rig = rig();
+    let fixture = fixture(&rig, "tags-10k");
+    let mut recorded = fixture.tags.clone();
+    assert_eq!(recorded.len(), 10_000);
+    assert_eq!(recorded[0], fixture.tag);
+    recorded.sort_unstable();
+    recorded.dedup();
+    assert_eq!(recorded.len(), 10_000, "the recorded tags are distinct");
+    let (public, private) = (&fixture.repositories[0], &fixture.repositories[1]);
+    assert_eq!(served_tags(&rig.open, public, &[]), recorded);
+    let alice = rig.user("alice").unwrap_or_else(|e| panic!("{e}"));
+    let auth = [("Authorization", basic(&alice.username, &alice.password))];
+    assert_eq!(served_tags(&rig.basic, public, &auth), recorded);
+    assert_eq!(served_tags(&rig.basic, private, &auth), vec![fixture.tag.clone()], "the private copy");
+    // Every tag names the one image.
+    for tag in ["1.10.0", "3.12.1-alpine3.20", "bookworm", "20240101", "v2.9.9", "2.0.0-beta.2"] {
+        assert!(fixture.tags.iter().any(|t| t == tag), "{tag}");
+        let res = get(&manifest_url(&rig.open, public, tag), &[("Accept", ACCEPT.into())]);
+        assert_eq!(res.status, 200, "{tag}: {}", res.body);
+        assert_eq!(
+            res.header("Docker-Content-Digest"),
+            Some(fixture.manifest.claimed_digest.clone()),
+            "{tag}"
+        );
+    }
+}
+
+#[test]
+fn hostile_strings_are_served_in_every_registry_controlled_field() {
+    let rig = rig();
+    let fixture = fixture(&rig, "hostile-strings");
+    assert!(fixture.expect.ok);
+    let hostile = |s: &str| s.contains('<') || s.to_ascii_lowercase().contains("javascript:");
+    let image = &fixture.images[0];
+    let manifest: serde_json::Value = serde_json::from_slice(&read(&image.manifest.file)).unwrap_or_default();
+    let config: serde_json::Value = serde_json::from_slice(&read(&image.config.file)).unwrap_or_default();
+    let c = &config["config"];
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+    };
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().into_iter().flat_map(|o| o.keys().cloned()).collect()
+    };
+    let values = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object()
+            .into_iter()
+            .flat_map(|o| o.values())
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    let history = config["history"].as_array().cloned().unwrap_or_default();
+    let fields: Vec<(&str, Vec<String>)> = vec![
+        ("Env", strings(&c["Env"])),
+        ("Cmd", strings(&c["Cmd"])),
+        ("Entrypoint", strings(&c["Entrypoint"])),
+        ("User", vec![c["User"].as_str().unwrap_or_default().to_owned()]),
+        ("WorkingDir", vec![c["WorkingDir"].as_str().unwrap_or_default().to_owned()]),
+        ("ExposedPorts keys", keys(&c["ExposedPorts"])),
+        ("Labels keys", keys(&c["Labels"])),
+        ("Labels values", values(&c["Labels"])),
+        (
+            "history created_by",
+            history.iter().filter_map(|h| h["created_by"].as_str().map(str::to_owned)).collect(),
+        ),
+        (
+            "history comment",
+            history.iter().filter_map(|h| h["comment"].as_str().map(str::to_owned)).collect(),
+        ),
+        ("manifest annotations keys", keys(&manifest["annotations"])),
+        ("manifest annotations values", values(&manifest["annotations"])),
+        ("layer files", image.layers[0].files.clone().unwrap_or_default()),
+    ];
+    for (field, found) in fields {
+        assert!(found.iter().any(|s| hostile(s)), "{field}: {found:?}");
+    }
+    let files = image.layers[0].files.clone().unwrap_or_default();
+    for name in
+        ["<img src=x onerror=alert(1)>.txt", "<script>alert(1)</script>/", "javascript:window.__pwned=1"]
+    {
+        assert!(files.iter().any(|f| f == name), "{name} in {files:?}");
+    }
+}
+
+#[test]
+fn every_layer_that_decompresses_is_listed_by_tar() {
+    let rig = rig();
+    for fixture in rig.fixtures.iter().filter(|f| f.name != "bench") {
+        for image in &fixture.images {
+            for (i, layer) in image.layers.iter().enumerate() {
+                let at = format!("{} {} layer {i}", fixture.name, image.platform);
+                assert_eq!(layer.files.is_some(), layer.decompresses, "{at}: {:?}", layer.files);
+                assert!(layer.files.as_ref().is_none_or(|f| !f.is_empty()), "{at}");
+            }
+        }
+    }
+    let docker = docker_v2(&rig);
+    let whiteouts = docker.images[0].layers[2].files.clone().unwrap_or_default();
+    assert!(whiteouts.iter().any(|f| f == "etc/.wh.old"), "{whiteouts:?}");
+    let corrupt = fixture(&rig, "corrupt-blob");
+    assert_eq!(corrupt.images[0].layers[1].files, None);
 }
