@@ -7,17 +7,22 @@ use std::rc::Rc;
 
 use futures::StreamExt as _;
 use regsight_core::auth::{Contact, CredentialStore, Scope, ScopeSet};
+use regsight_core::chain::LinkStatus;
 use regsight_core::chain::{ChainInput, ChainReport, Document, Verdict, verify_chain};
 use regsight_core::endpoint::{Endpoints, next_link};
-use regsight_core::model::{Descriptor, Manifest, parse_config, parse_manifest, parse_tag_list};
+use regsight_core::model::{
+    Descriptor, ImageManifest, Manifest, parse_catalog, parse_config, parse_manifest, parse_tag_list,
+};
 use regsight_core::platform::{Platform, platforms, select};
 use regsight_core::reference::Reference;
-use regsight_core::verify::{LayerSummary, Progress, VerifyOptions};
-use regsight_core::{Digest, DigestVerifier, ErrorCode, ImageId, MANIFEST_ACCEPT};
+use regsight_core::transcript::{Purpose, Transcript};
+use regsight_core::verify::{Check, LayerSummary, Progress, TarListing, VerifyOptions};
+use regsight_core::{Compression, Digest, DigestVerifier, ErrorCode, ImageId, MANIFEST_ACCEPT};
 use serde::Serialize;
 use web_sys::AbortSignal;
 
 use crate::error::ClientError;
+use crate::fetch::HttpRequest;
 use crate::layer::{LayerJob, verify_body};
 use crate::pool::{WorkerPool, WorkerSource};
 use crate::registry::Registry;
@@ -26,10 +31,10 @@ use crate::registry::Registry;
 const MANIFEST_LIMIT: usize = 4 * 1024 * 1024;
 /// Largest config blob accepted.
 const CONFIG_LIMIT: usize = 8 * 1024 * 1024;
-/// Largest tag-list page accepted.
-const TAGS_PAGE_LIMIT: usize = 16 * 1024 * 1024;
-/// Most tag pages followed (a registry paginating forever is stopped here).
-const MAX_TAG_PAGES: usize = 10_000;
+/// Largest tag-list or catalog page accepted.
+const LIST_PAGE_LIMIT: usize = 16 * 1024 * 1024;
+/// Most tag or catalog pages followed (a registry paginating forever is stopped here).
+const MAX_LIST_PAGES: usize = 10_000;
 
 /// Client-wide settings.
 pub struct Settings {
@@ -47,11 +52,13 @@ pub struct Settings {
     pub workers: Option<WorkerSource>,
 }
 
-/// The state behind a JS `Client`: settings, one [`Registry`] per base URL, and the workers.
+/// A registry client in Rust (the JS `Client` and the page both use it): settings, one
+/// [`Registry`] per base URL with its token cache, the workers, and a transcript of requests.
 pub struct ClientCore {
     settings: Settings,
     registries: RefCell<HashMap<String, Rc<Registry>>>,
     pool: Option<WorkerPool>,
+    transcript: Rc<RefCell<Transcript>>,
 }
 
 /// A manifest or index as received.
@@ -98,6 +105,7 @@ pub struct Source {
 }
 
 /// What a reference resolves to: the top document and, for an index, the chosen platform's.
+#[derive(Clone)]
 pub struct Resolved {
     /// The reference.
     pub reference: Reference,
@@ -135,6 +143,33 @@ impl Resolved {
             _ => None,
         }
     }
+
+    /// The digest of config `bytes`, in the algorithm of the config's descriptor.
+    pub fn config_digest_of(&self, bytes: &[u8]) -> Digest {
+        DigestVerifier::check(self.config_digest().cloned(), bytes).computed
+    }
+
+    /// The image manifest, parsed.
+    pub fn image(&self) -> Option<&Manifest> {
+        self.manifest.parsed.as_ref()
+    }
+
+    /// The index, parsed, when the reference names one.
+    pub fn index(&self) -> Option<&Manifest> {
+        self.index.as_ref().and_then(|(index, _)| index.parsed.as_ref())
+    }
+}
+
+impl FetchedManifest {
+    /// The bytes exactly as served (what `digest` is the hash of).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The document, parsed.
+    pub fn parsed(&self) -> Option<&Manifest> {
+        self.parsed.as_ref()
+    }
 }
 
 /// Per-call options of `verify`.
@@ -158,15 +193,38 @@ pub struct LayerOutcome {
     /// The verifier's findings, when the blob could be streamed.
     pub summary: Option<LayerSummary>,
     /// The tar listing, when asked for.
-    pub files: Option<serde_json::Value>,
+    pub files: Option<TarListing>,
     /// Why it could not be streamed, otherwise.
     pub error: Option<ClientError>,
+}
+
+/// Where one layer stands once verified: the one place that decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerState {
+    /// Size, digest and diff_id all hold.
+    Ok,
+    /// The bytes are not what the manifest or config claims.
+    Mismatch,
+    /// It could not be checked (network, unsupported, a stream that would not decompress
+    /// although its digest holds).
+    Error,
+}
+
+impl LayerState {
+    /// `ok`, `mismatch` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Mismatch => "mismatch",
+            Self::Error => "error",
+        }
+    }
 }
 
 /// What verifying one layer produced.
 struct Streamed {
     summary: LayerSummary,
-    files: Option<serde_json::Value>,
+    files: Option<TarListing>,
 }
 
 /// Everything `verify` found.
@@ -181,16 +239,82 @@ pub struct Verification {
     pub chain: ChainReport,
 }
 
+impl Verification {
+    /// True when the verdict and every layer say the image is what it claims to be.
+    pub fn is_ok(&self) -> bool {
+        self.chain.verdict == Verdict::Verified && self.layers.iter().all(|l| l.error.is_none())
+    }
+
+    /// Where layer `index` stands.
+    pub fn layer_state(&self, index: usize) -> LayerState {
+        let streamed = self.layers.get(index).is_some_and(|l| l.error.is_none());
+        match self.chain.layers.get(index).map(|link| link.status) {
+            Some(LinkStatus::Verified) if streamed => LayerState::Ok,
+            Some(LinkStatus::Failed) => LayerState::Mismatch,
+            _ => LayerState::Error,
+        }
+    }
+
+    /// The platform verified: the index entry's, else the config's.
+    pub fn platform(&self) -> Option<String> {
+        match &self.resolved.index {
+            Some((_, entry)) => entry.platform.as_ref().map(ToString::to_string),
+            None => parse_config(&self.config).ok().map(|c| c.platform().to_string()),
+        }
+    }
+
+    /// Whether the image ID equals the one expected (`None` when none was given).
+    pub fn image_id_match(&self) -> Option<bool> {
+        match self.chain.image_id {
+            Check::Passed => Some(true),
+            Check::Failed => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Every problem found, one sentence each: the chain's, then each layer that could not be
+    /// streamed.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = self.chain.problems.clone();
+        for l in &self.layers {
+            if let Some(e) = &l.error {
+                problems.push(format!("layer {}: {e}", l.job.index));
+            }
+        }
+        problems
+    }
+}
+
 impl ClientCore {
     /// A client with these settings.
     pub fn new(settings: Settings) -> Self {
         let pool = settings.workers.clone().map(WorkerPool::new);
-        Self { settings, registries: RefCell::new(HashMap::new()), pool }
+        Self {
+            settings,
+            registries: RefCell::new(HashMap::new()),
+            pool,
+            transcript: Rc::new(RefCell::new(Transcript::new())),
+        }
+    }
+
+    /// The requests made so far (secrets are never recorded).
+    pub fn transcript(&self) -> Transcript {
+        self.transcript.borrow().clone()
+    }
+
+    /// Forgets the requests made so far.
+    pub fn clear_transcript(&self) {
+        self.transcript.borrow_mut().clear();
     }
 
     /// The registry (and session) serving `reference`, created on first use.
     fn registry(&self, reference: &Reference) -> Result<Rc<Registry>, ClientError> {
-        let base = self.settings.endpoints.base_url(reference.registry())?;
+        self.registry_named(reference.registry())
+    }
+
+    /// The registry (and session) serving registry `name`, created on first use.
+    fn registry_named(&self, name: &str) -> Result<Rc<Registry>, ClientError> {
+        let base = self.settings.endpoints.base_url(name)?;
         let key = base.to_string();
         if let Some(existing) = self.registries.borrow().get(&key) {
             return Ok(existing.clone());
@@ -198,9 +322,9 @@ impl ClientCore {
         // Credentials go by the endpoint actually contacted: a mirror never gets the mirrored
         // registry's credentials, only those keyed by its own host or base URL.
         let contact =
-            Contact { base: &base, registry: reference.registry(), via_mirror: self.via_mirror(reference) };
+            Contact { base: &base, registry: name, via_mirror: self.settings.endpoints.is_overridden(name) };
         let credentials = self.settings.credentials.for_contact(contact);
-        let registry = Rc::new(Registry::new(base, credentials)?);
+        let registry = Rc::new(Registry::new(base, credentials, self.transcript.clone())?);
         self.registries.borrow_mut().insert(key, registry.clone());
         Ok(registry)
     }
@@ -217,34 +341,46 @@ impl ClientCore {
         signal: Option<&AbortSignal>,
     ) -> Result<Vec<String>, ClientError> {
         let registry = self.registry(reference)?;
-        let scopes = pull_scope(reference)?;
-        let mut url = registry.base().tags_list(reference, None, None);
-        let mut seen = HashSet::new();
-        let mut tags = Vec::new();
-        for _ in 0..MAX_TAG_PAGES {
-            seen.insert(url.clone());
-            let answer = registry.send("GET", &url, scopes.clone(), Some("application/json"), signal).await?;
-            let response = Registry::expect_ok(answer.response, ErrorCode::NameUnknown, signal).await?;
-            let link = response.header("Link");
-            let page = parse_tag_list(&response.bytes("tag list", TAGS_PAGE_LIMIT, signal).await?)?;
-            tags.extend(page.tags);
-            let Some(link) = link else { return Ok(tags) };
-            let Some(next) = next_link(&link, &url)? else { return Ok(tags) };
-            if !next.same_origin {
-                return Err(ClientError::Unsupported(format!(
-                    "the registry's next tag page is on another origin ({}); not following it",
-                    next.url
-                )));
-            }
-            if !seen.insert(next.url.clone()) {
-                return Err(ClientError::Unsupported(format!(
-                    "the registry's tag pages loop back to {}",
-                    next.url
-                )));
-            }
-            url = next.url;
-        }
-        Err(ClientError::TooLarge { what: "tag list".into(), limit: MAX_TAG_PAGES })
+        let first = registry.base().tags_list(reference, None, None);
+        let pages = Pages { what: "tag list", scopes: pull_scope(reference)?, purpose: Purpose::Tags };
+        let missing = ErrorCode::NameUnknown;
+        list_pages(&registry, first, &pages, missing, signal, |bytes| Ok(parse_tag_list(bytes)?.tags)).await
+    }
+
+    /// Every repository of the registry `name` (`docker.io`, `127.0.0.1:5000`), following `Link`
+    /// pages. Registries that keep their catalog closed answer `UNAUTHORIZED` or `UNSUPPORTED`.
+    pub async fn catalog(
+        &self,
+        name: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<String>, ClientError> {
+        let registry = self.registry_named(name)?;
+        let first = registry.base().catalog(None, None);
+        let pages = Pages {
+            what: "catalog",
+            scopes: ScopeSet::from(Scope::registry_catalog()),
+            purpose: Purpose::Catalog,
+        };
+        list_pages(&registry, first, &pages, ErrorCode::Unsupported, signal, |bytes| {
+            Ok(parse_catalog(bytes)?.repositories)
+        })
+        .await
+    }
+
+    /// The digest the registry gives the reference's manifest (`Docker-Content-Digest` of a
+    /// HEAD), without fetching it; `None` when the registry sends none.
+    pub async fn manifest_digest(
+        &self,
+        reference: &Reference,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Option<String>, ClientError> {
+        let registry = self.registry(reference)?;
+        let url = registry.base().manifest(reference);
+        let answer = registry
+            .send("HEAD", &url, pull_scope(reference)?, Some(MANIFEST_ACCEPT), Purpose::Manifest, signal)
+            .await?;
+        let response = Registry::expect_ok(answer.response, ErrorCode::ManifestUnknown, signal).await?;
+        Ok(response.header("Docker-Content-Digest"))
     }
 
     /// The manifest or index the reference names, exactly as served; when the reference carries a
@@ -257,8 +393,9 @@ impl ClientCore {
         signal: Option<&AbortSignal>,
     ) -> Result<FetchedManifest, ClientError> {
         let url = registry.base().manifest(reference);
-        let answer =
-            registry.send("GET", &url, pull_scope(reference)?, Some(MANIFEST_ACCEPT), signal).await?;
+        let answer = registry
+            .send("GET", &url, pull_scope(reference)?, Some(MANIFEST_ACCEPT), Purpose::Manifest, signal)
+            .await?;
         let response = Registry::expect_ok(answer.response, ErrorCode::ManifestUnknown, signal).await?;
         let content_type = response.header("Content-Type");
         let header_digest = response.header("Docker-Content-Digest");
@@ -353,8 +490,8 @@ impl ClientCore {
             }
         };
         let url = resolved.registry.base().blob(&resolved.reference, &image.config.digest);
-        let answer =
-            resolved.registry.send("GET", &url, pull_scope(&resolved.reference)?, None, signal).await?;
+        let scopes = pull_scope(&resolved.reference)?;
+        let answer = resolved.registry.send("GET", &url, scopes, None, Purpose::Config, signal).await?;
         let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
         response.bytes("config", CONFIG_LIMIT, signal).await
     }
@@ -366,6 +503,17 @@ impl ClientCore {
         call: VerifyCall<'_>,
     ) -> Result<Verification, ClientError> {
         let resolved = self.resolve(reference, call.platform.as_ref(), call.signal).await?;
+        self.verify_resolved(resolved, None, call).await
+    }
+
+    /// Verifies an image already resolved (and its config, when already fetched): the verdict is
+    /// about exactly these documents, never about what a tag points to by now.
+    pub async fn verify_resolved(
+        &self,
+        resolved: Resolved,
+        config: Option<Vec<u8>>,
+        call: VerifyCall<'_>,
+    ) -> Result<Verification, ClientError> {
         let image = match &resolved.manifest.parsed {
             Some(Manifest::Image(image)) => image.clone(),
             _ => {
@@ -373,24 +521,11 @@ impl ClientCore {
                 return Ok(Verification { resolved, config: Vec::new(), layers: Vec::new(), chain });
             }
         };
-        let config = self.fetch_config(&resolved, call.signal).await?;
-        let diff_ids = parse_config(&config).map(|c| c.rootfs.diff_ids).unwrap_or_default();
-        let jobs: Vec<LayerJob> = image
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(index, layer)| LayerJob {
-                index,
-                url: resolved.registry.base().blob(&resolved.reference, &layer.digest),
-                authorization: None,
-                media_type: layer.media_type.clone(),
-                digest: layer.digest.clone(),
-                size: layer.size,
-                diff_id: diff_ids.get(index).cloned(),
-                options: self.settings.verify,
-                list_files: call.list_files,
-            })
-            .collect();
+        let config = match config {
+            Some(config) => config,
+            None => self.fetch_config(&resolved, call.signal).await?,
+        };
+        let jobs = self.layer_jobs(&resolved, &image, &config, call.list_files);
         let scopes = pull_scope(&resolved.reference)?;
         let registry = resolved.registry.clone();
         let pool = self.pool.as_ref();
@@ -422,6 +557,59 @@ impl ClientCore {
     }
 }
 
+impl ClientCore {
+    /// One job per layer of `image`, paired with the config's diff_ids.
+    fn layer_jobs(
+        &self,
+        resolved: &Resolved,
+        image: &ImageManifest,
+        config: &[u8],
+        list_files: bool,
+    ) -> Vec<LayerJob> {
+        let diff_ids = parse_config(config).map(|c| c.rootfs.diff_ids).unwrap_or_default();
+        image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, layer)| LayerJob {
+                index,
+                url: resolved.registry.base().blob(&resolved.reference, &layer.digest),
+                authorization: None,
+                media_type: layer.media_type.clone(),
+                digest: layer.digest.clone(),
+                size: layer.size,
+                diff_id: diff_ids.get(index).cloned(),
+                options: self.settings.verify,
+                list_files,
+            })
+            .collect()
+    }
+
+    /// Streams layer `index` of a resolved image again, this time listing its files (the
+    /// verifier's tar walk; the layer is verified once more on the way).
+    pub async fn layer_files(
+        &self,
+        resolved: &Resolved,
+        config: &[u8],
+        index: usize,
+        signal: Option<&AbortSignal>,
+        on_progress: &dyn Fn(Progress),
+    ) -> Result<LayerOutcome, ClientError> {
+        let Some(Manifest::Image(image)) = &resolved.manifest.parsed else {
+            return Err(ClientError::Unsupported("this manifest has no layers to list".into()));
+        };
+        let job = self
+            .layer_jobs(resolved, image, config, true)
+            .into_iter()
+            .nth(index)
+            .ok_or_else(|| ClientError::Options(format!("the image has no layer {index}")))?;
+        let scopes = pull_scope(&resolved.reference)?;
+        let streamed =
+            run_layer(&resolved.registry, self.pool.as_ref(), &job, scopes, signal, on_progress).await?;
+        Ok(LayerOutcome { job, summary: Some(streamed.summary), files: streamed.files, error: None })
+    }
+}
+
 /// Verifies one layer: in a worker when there is a pool (the main thread authorizes with a HEAD
 /// and hands the worker the header), else in-process over an authorized GET.
 async fn run_layer(
@@ -438,13 +626,23 @@ async fn run_layer(
             job.index, job.media_type
         )));
     }
+    let compression = job.media_type.layer_compression().unwrap_or(Compression::None);
+    let purpose = Purpose::Layer { compression };
     if let Some(pool) = pool.filter(|p| p.usable()) {
         // A token can die between the HEAD and the worker's GET: authorize again once.
         let mut retried = false;
         loop {
-            let answer = registry.send("HEAD", &job.url, scopes.clone(), None, signal).await?;
+            let answer = registry.send("HEAD", &job.url, scopes.clone(), None, purpose, signal).await?;
             Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
             let authorized = LayerJob { authorization: answer.authorization, ..job.clone() };
+            // The worker's GET, recorded here where the transcript lives.
+            let request = HttpRequest {
+                method: "GET",
+                url: &job.url,
+                accept: None,
+                authorization: authorized.authorization.as_deref(),
+            };
+            registry.record(&request, purpose);
             match pool.run(&authorized, signal, &mut on_progress).await {
                 Err(ClientError::Worker { code: ErrorCode::Unauthorized, .. }) if !retried => retried = true,
                 // A worker that cannot start or dies is no reason to fail: verify here instead.
@@ -454,11 +652,10 @@ async fn run_layer(
             }
         }
     }
-    let answer = registry.send("GET", &job.url, scopes, None, signal).await?;
+    let answer = registry.send("GET", &job.url, scopes, None, purpose, signal).await?;
     let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
     let report = verify_body(job, response, signal, on_progress).await?;
-    let files = report.listing.as_ref().and_then(|l| serde_json::to_value(l).ok());
-    Ok(Streamed { summary: report.summary(), files })
+    Ok(Streamed { summary: report.summary(), files: report.listing })
 }
 
 /// The chain verdict over what was fetched.
@@ -494,7 +691,49 @@ fn pull_scope(reference: &Reference) -> Result<ScopeSet, ClientError> {
     Ok(ScopeSet::from(Scope::repository_pull(reference.repository())?))
 }
 
-/// True when the verdict and every layer say the image is what it claims to be.
-pub fn is_ok(verification: &Verification) -> bool {
-    verification.chain.verdict == Verdict::Verified && verification.layers.iter().all(|l| l.error.is_none())
+/// One paginated list: what it is called in errors, the scopes it needs, its transcript purpose.
+struct Pages {
+    what: &'static str,
+    scopes: ScopeSet,
+    purpose: Purpose,
+}
+
+/// Every item of a paginated list (tags, catalog), following `Link` pages on the same origin,
+/// refusing loops, stopping at [`MAX_LIST_PAGES`].
+async fn list_pages(
+    registry: &Registry,
+    first: String,
+    pages: &Pages,
+    missing: ErrorCode,
+    signal: Option<&AbortSignal>,
+    parse: impl Fn(&[u8]) -> Result<Vec<String>, ClientError>,
+) -> Result<Vec<String>, ClientError> {
+    let mut url = first;
+    let mut seen = HashSet::new();
+    let mut items = Vec::new();
+    for _ in 0..MAX_LIST_PAGES {
+        seen.insert(url.clone());
+        let answer = registry
+            .send("GET", &url, pages.scopes.clone(), Some("application/json"), pages.purpose, signal)
+            .await?;
+        let response = Registry::expect_ok(answer.response, missing, signal).await?;
+        let link = response.header("Link");
+        items.extend(parse(&response.bytes(pages.what, LIST_PAGE_LIMIT, signal).await?)?);
+        let Some(link) = link else { return Ok(items) };
+        let Some(next) = next_link(&link, &url)? else { return Ok(items) };
+        if !next.same_origin {
+            return Err(ClientError::Unsupported(format!(
+                "the registry's next {} page is on another origin ({}); not following it",
+                pages.what, next.url
+            )));
+        }
+        if !seen.insert(next.url.clone()) {
+            return Err(ClientError::Unsupported(format!(
+                "the registry's {} pages loop back to {}",
+                pages.what, next.url
+            )));
+        }
+        url = next.url;
+    }
+    Err(ClientError::TooLarge { what: format!("{} (pages)", pages.what), limit: MAX_LIST_PAGES })
 }

@@ -1,20 +1,16 @@
 //! Crossing into JavaScript: options in, result objects out, TypeScript types for both.
 
-use std::collections::HashMap;
-
-use regsight_core::auth::{BearerToken, CredentialStore, Credentials, Password};
-use regsight_core::endpoint::{BaseUrl, Endpoints};
 use regsight_core::platform::Platform;
-use regsight_core::verify::{Check, Progress, VerifyOptions};
-use regsight_core::{DigestVerifier, ErrorCode, ImageId};
-use serde::{Deserialize, Serialize};
+use regsight_core::verify::{Check, Progress};
+use regsight_core::{ErrorCode, ImageId};
 use serde_json::{Value, json};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::client::{FetchedManifest, Resolved, Settings, Verification, is_ok};
+use crate::client::{FetchedManifest, LayerState, Resolved, Settings, Verification};
 use crate::error::ClientError;
-use crate::pool::WorkerSource;
+use crate::options::{ClientOptions, page_url};
+pub use crate::value::to_js;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -81,6 +77,9 @@ export interface LayerResult {
    * did not decompress. */
   computedDigest: string | null; computedDiffId: string | null; bytes: number; uncompressedBytes: number;
   ok: boolean;
+  /** "ok"; "mismatch" when the bytes are not what the manifest or config claims; "error" when
+   * the layer could not be checked. */
+  status: "ok" | "mismatch" | "error";
   /** The most telling problem: SIZE_MISMATCH, then DIGEST_MISMATCH, then what decompression found. */
   error: ErrorInfo | null;
   /** Further problems, e.g. the CORRUPT_STREAM behind a DIGEST_MISMATCH. */
@@ -151,38 +150,6 @@ export interface TarListing {
 }
 "#;
 
-/// Converts a serializable value to plain JS objects (maps as objects, numbers as numbers).
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| ClientError::Js(e.to_string()).into())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct OptionsDto {
-    mirrors: HashMap<String, String>,
-    credentials: HashMap<String, CredentialsDto>,
-    platform: Option<String>,
-    concurrency: Option<usize>,
-    limits: Option<VerifyOptions>,
-    workers: Option<WorkersDto>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum WorkersDto {
-    Enabled(bool),
-    Url(String),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum CredentialsDto {
-    Password { username: String, password: String },
-    Token { token: String },
-}
-
 /// Client settings from the constructor's options object.
 pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     // `workers` may be a function, which serde cannot read: take it out first.
@@ -199,80 +166,12 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
         }
         None => options.clone(),
     };
-    let dto: OptionsDto = if data.is_undefined() || data.is_null() {
-        OptionsDto::default()
+    let options: ClientOptions = if data.is_undefined() || data.is_null() {
+        ClientOptions::default()
     } else {
         serde_wasm_bindgen::from_value(data).map_err(|e| ClientError::Options(e.to_string()))?
     };
-    let page = page_url();
-    let mut endpoints = Endpoints::new();
-    for (registry, url) in &dto.mirrors {
-        endpoints.set_base_url(registry, base_url(url, page.as_deref())?)?;
-    }
-    let mut credentials = CredentialStore::new();
-    for (key, given) in dto.credentials {
-        // A relative key names a gateway path of this page's site, like a relative mirror.
-        let host =
-            if key.starts_with(['/', '.']) { base_url(&key, page.as_deref())?.to_string() } else { key };
-        let parsed = match given {
-            CredentialsDto::Password { username, password } => Credentials::Password(
-                Password::new(&username, &password)
-                    .map_err(|e| ClientError::Options(format!("credentials for {host}: {e}")))?,
-            ),
-            CredentialsDto::Token { token } => Credentials::Token(
-                BearerToken::new(&token)
-                    .map_err(|e| ClientError::Options(format!("token for {host}: {e}")))?,
-            ),
-        };
-        credentials.insert(&host, parsed)?;
-    }
-    let platform = dto.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
-    let workers = match (factory, dto.workers) {
-        (Some(factory), _) => Some(WorkerSource::Factory(factory.unchecked_into())),
-        (None, Some(WorkersDto::Enabled(false))) => None,
-        (None, Some(WorkersDto::Url(url))) => Some(WorkerSource::Url(url)),
-        (None, Some(WorkersDto::Enabled(true)) | None) => WorkerSource::default_source(),
-    };
-    let concurrency = dto.concurrency.unwrap_or_else(|| default_concurrency(workers.is_some())).clamp(1, 16);
-    Ok(Settings {
-        endpoints,
-        credentials,
-        platform,
-        concurrency,
-        verify: dto.limits.unwrap_or_default(),
-        workers,
-    })
-}
-
-/// The URL of the page this client runs in (`location.href`), if it runs in one.
-fn page_url() -> Option<String> {
-    let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
-    js_sys::Reflect::get(&location, &"href".into()).ok()?.as_string()
-}
-
-/// A configured base URL: absolute, or relative to the page (a site's same-origin gateway).
-fn base_url(url: &str, page: Option<&str>) -> Result<BaseUrl, ClientError> {
-    match page {
-        Some(page) => Ok(BaseUrl::resolve(url, page)?),
-        None if !url.contains("://") => Err(ClientError::Options(format!(
-            "{url:?} is a relative URL, and there is no page to resolve it against: give an absolute one"
-        ))),
-        None => Ok(BaseUrl::parse(url)?),
-    }
-}
-
-/// Layers verified at once by default. With workers, one per core but one, so the page's main
-/// thread always has a core (with every core hashing, its tasks stretch past 50 ms); in-process
-/// (Node) the work is one thread anyway and 3 downloads at a time keep it fed.
-fn default_concurrency(workers: bool) -> usize {
-    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
-        .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
-        .ok()
-        .and_then(|c| c.as_f64());
-    match (workers, cores) {
-        (true, Some(cores)) => (cores as usize).saturating_sub(1).clamp(1, 6),
-        _ => 3,
-    }
+    options.into_settings(page_url().as_deref(), factory.map(JsCast::unchecked_into))
 }
 
 /// Per-call options: platform, abort signal, progress callback, file listing.
@@ -368,7 +267,7 @@ fn document(m: &FetchedManifest) -> Result<Value, JsValue> {
 pub fn config_result(resolved: &Resolved, bytes: &[u8]) -> Result<JsValue, JsValue> {
     let json: Value =
         serde_json::from_slice(bytes).map_err(|e| ClientError::Js(format!("config is not JSON: {e}")))?;
-    let digest = DigestVerifier::check(resolved.config_digest().cloned(), bytes).computed;
+    let digest = resolved.config_digest_of(bytes);
     to_js(&json!({ "digest": digest.to_string(), "size": bytes.len(), "json": json }))
 }
 
@@ -391,10 +290,7 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
                 (None, None) => Value::Null,
             };
             let other_errors = summary.map_or_else(|| json!([]), |r| json!(r.other_errors));
-            let link_ok = chain
-                .layers
-                .get(l.job.index)
-                .is_some_and(|link| link.status == regsight_core::chain::LinkStatus::Verified);
+            let state = v.layer_state(l.job.index);
             let mut layer = json!({
                 "index": l.job.index,
                 "mediaType": l.job.media_type.as_str(),
@@ -405,48 +301,34 @@ pub fn verify_result(v: &Verification) -> Result<JsValue, JsValue> {
                 "computedDiffId": summary.and_then(|r| r.computed_diff_id.as_ref()).map(ToString::to_string),
                 "bytes": summary.map_or(0, |r| r.compressed_size),
                 "uncompressedBytes": summary.map_or(0, |r| r.uncompressed_size),
-                "ok": l.error.is_none() && link_ok,
+                "ok": state == LayerState::Ok,
+                "status": state.as_str(),
                 "error": error,
                 "otherErrors": other_errors,
             });
             if let Some(files) = &l.files {
-                layer["files"] = files.clone();
+                layer["files"] = json!(files);
             }
             layer
         })
         .collect();
-    let mut problems = chain.problems.clone();
-    for l in &v.layers {
-        if let Some(e) = &l.error {
-            problems.push(format!("layer {}: {e}", l.job.index));
-        }
-    }
-    let platform = match &v.resolved.index {
-        Some((_, entry)) => entry.platform.as_ref().map(ToString::to_string),
-        None => regsight_core::model::parse_config(&v.config).ok().map(|c| c.platform().to_string()),
-    };
     let config = chain.config.as_ref().map(|c| {
         json!({ "digest": c.computed.to_string(), "ok": c.expected == Check::Passed && c.size_check != Check::Failed })
     });
-    let image_id_match = match chain.image_id {
-        Check::Passed => Some(true),
-        Check::Failed => Some(false),
-        _ => None,
-    };
     let result = json!({
-        "ok": is_ok(v),
+        "ok": v.is_ok(),
         "verdict": chain.verdict,
         "reference": v.resolved.reference.canonical(),
         "pinnedReference": v.resolved.pinned_reference().canonical(),
         "source": v.resolved.source(),
-        "imageIdMatch": image_id_match,
+        "imageIdMatch": v.image_id_match(),
         "indexDigest": v.resolved.index.as_ref().map(|(i, _)| i.digest.to_string()),
         "manifestDigest": v.resolved.manifest.digest.to_string(),
-        "platform": platform,
+        "platform": v.platform(),
         "imageId": chain.image_id().map(ToString::to_string),
         "config": config,
         "layers": layers,
-        "problems": problems,
+        "problems": v.problems(),
         "chain": chain,
     });
     to_js(&result)

@@ -1,135 +1,38 @@
 //! regsight-wasm: the browser client. It drives regsight-core over `fetch` (in a page, a Web Worker
 //! or Node.js 20+), does the registry auth flow, and streams layers through the verifier.
 //!
-//! The JS API (see `README.md` of the npm package): `parseReference`, `new Client(options)` with
-//! `tags`, `manifest`, `config` and `verify`. Errors are `Error`s with a stable `code`.
+//! Rust callers (the page) use [`ClientCore`] and its typed results. The JS API (feature
+//! `js-api`, on by default; see `README.md` of the npm package) wraps it: `parseReference`,
+//! `new Client(options)` with `tags`, `manifest`, `config` and `verify`, errors as `Error`s with
+//! a stable `code`.
 
+#[cfg(feature = "js-api")]
+mod api;
 mod client;
 mod error;
 mod fetch;
+#[cfg(feature = "js-api")]
 mod js;
 mod layer;
+mod options;
 mod pool;
 mod registry;
 mod timer;
+mod value;
 mod worker;
 
-pub use client::{ClientCore, Settings};
+#[cfg(feature = "js-api")]
+pub use api::{Client, parse_reference};
+pub use client::{
+    ClientCore, FetchedManifest, LayerOutcome, LayerState, Resolved, Settings, Source, Verification,
+    VerifyCall,
+};
 pub use error::ClientError;
+pub use options::{ClientOptions, CredentialsInput, WorkersOption, page_url};
 pub use worker::worker_main;
 
-use std::rc::Rc;
-
-use wasm_bindgen::prelude::*;
-
 /// The version of the regsight package.
-#[wasm_bindgen]
+#[cfg_attr(feature = "js-api", wasm_bindgen::prelude::wasm_bindgen)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// Parses an image reference like `docker pull` does.
-#[wasm_bindgen(js_name = parseReference, unchecked_return_type = "ParsedReference")]
-pub fn parse_reference(reference: &str) -> Result<JsValue, JsValue> {
-    let parsed: regsight_core::reference::Reference = reference.parse().map_err(ClientError::from)?;
-    js::to_js(&parsed)
-}
-
-/// A registry client: mirrors, credentials and a token cache shared by its calls.
-#[wasm_bindgen]
-pub struct Client {
-    core: Rc<ClientCore>,
-}
-
-#[wasm_bindgen]
-impl Client {
-    /// A client with `options` (`mirrors`, `credentials`, `platform`, `concurrency`, `limits`).
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>,
-    ) -> Result<Client, JsValue> {
-        let settings = js::settings(&options.unwrap_or(JsValue::UNDEFINED))?;
-        Ok(Client { core: Rc::new(ClientCore::new(settings)) })
-    }
-
-    /// Every tag of the reference's repository (all pages).
-    #[wasm_bindgen(unchecked_return_type = "Promise<string[]>")]
-    pub fn tags(
-        &self,
-        reference: String,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
-            let tags = core.tags(&reference, call.signal.as_ref()).await?;
-            js::to_js(&tags)
-        })
-    }
-
-    /// The manifest or index the reference names, and for an index its platforms and the chosen
-    /// platform's manifest.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ManifestResult>")]
-    pub fn manifest(
-        &self,
-        reference: String,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
-            let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
-            js::manifest_result(&resolved)
-        })
-    }
-
-    /// The image config of the reference (through its index for the chosen platform).
-    #[wasm_bindgen(unchecked_return_type = "Promise<ConfigResult>")]
-    pub fn config(
-        &self,
-        reference: String,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
-            let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
-            let bytes = core.fetch_config(&resolved, call.signal.as_ref()).await?;
-            js::config_result(&resolved, &bytes)
-        })
-    }
-
-    /// Verifies the whole chain; resolves with `ok: false` when content is wrong, throws only when
-    /// it cannot check at all.
-    #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
-    pub fn verify(
-        &self,
-        reference: String,
-        #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
-            let on_progress = |layer: usize, progress: regsight_core::verify::Progress| {
-                js::report_progress(call.on_progress.as_ref(), layer, progress);
-            };
-            let verify_call = client::VerifyCall {
-                platform: call.platform.clone(),
-                signal: call.signal.as_ref(),
-                list_files: call.list_files,
-                on_progress: &on_progress,
-                expected_image_id: call.expected_image_id.clone(),
-            };
-            let verification = core.verify(&reference, verify_call).await?;
-            js::verify_result(&verification)
-        })
-    }
-}
-
-impl Client {
-    /// Runs one call as a JS promise: reads its options, parses the reference, then does `work`.
-    fn call<F, Fut>(&self, reference: String, options: Option<JsValue>, work: F) -> js_sys::Promise
-    where
-        F: FnOnce(Rc<ClientCore>, regsight_core::Reference, js::CallOptions) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-    {
-        let core = self.core.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options.unwrap_or(JsValue::UNDEFINED))?;
-            let reference = reference.parse().map_err(ClientError::from)?;
-            work(core, reference, call).await
-        })
-    }
 }

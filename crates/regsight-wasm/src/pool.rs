@@ -21,9 +21,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::error::ClientError;
-use crate::js::to_js;
 use crate::layer::LayerJob;
 use crate::timer::sleep;
+use crate::value::to_js;
 use crate::worker::tag;
 
 /// How long a new worker may take to load its script and wasm and say `ready`.
@@ -37,9 +37,15 @@ thread_local! {
 
 /// Sets how clients create their workers by default: a function returning a new `Worker` (the npm
 /// package's `init` passes one written so that bundlers bundle the worker script with it).
+#[cfg(feature = "js-api")]
 #[wasm_bindgen(js_name = setWorkerFactory)]
 pub fn set_worker_factory(factory: Option<js_sys::Function>) {
     DEFAULT_FACTORY.with(|f| *f.borrow_mut() = factory);
+}
+
+/// True where `Worker` exists (pages and workers of a browser; not Node).
+fn has_workers() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"Worker".into()).is_ok_and(|w| w.is_function())
 }
 
 /// Where a pool gets its workers.
@@ -54,12 +60,15 @@ pub enum WorkerSource {
 impl WorkerSource {
     /// The default source, if one was set and this environment has Web Workers.
     pub fn default_source() -> Option<Self> {
-        let has_worker =
-            js_sys::Reflect::get(&js_sys::global(), &"Worker".into()).is_ok_and(|w| w.is_function());
-        if !has_worker {
+        if !has_workers() {
             return None;
         }
         DEFAULT_FACTORY.with(|f| f.borrow().clone()).map(Self::Factory)
+    }
+
+    /// Workers from the script at `url`, if this environment has Web Workers.
+    pub fn url_if_supported(url: String) -> Option<Self> {
+        has_workers().then_some(Self::Url(url))
     }
 
     fn create(&self) -> Result<Worker, ClientError> {
@@ -86,8 +95,8 @@ impl WorkerSource {
 pub struct WorkerResult {
     /// The chain-facing summary.
     pub summary: LayerSummary,
-    /// The tar listing, when asked for (passed through to JS as is).
-    pub files: Option<serde_json::Value>,
+    /// The tar listing, when asked for.
+    pub files: Option<regsight_core::verify::TarListing>,
 }
 
 /// A message from a worker (or about it), as the pool sees it.

@@ -2,11 +2,13 @@
 //! goes through. This is the thin adapter that drives the core's [`Session`] over `fetch`.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use regsight_core::ErrorCode;
 use regsight_core::auth::{Action, Credentials, ScopeSet, Session};
 use regsight_core::endpoint::BaseUrl;
 use regsight_core::model::summarize_error;
+use regsight_core::transcript::{AuthSent, Purpose, RecordedRequest, Transcript};
 use web_sys::AbortSignal;
 
 use crate::error::ClientError;
@@ -19,6 +21,7 @@ const SMALL_BODY_LIMIT: usize = 256 * 1024;
 pub struct Registry {
     base: BaseUrl,
     session: RefCell<Session>,
+    transcript: Rc<RefCell<Transcript>>,
 }
 
 /// A successful response and the `Authorization` value that obtained it (for workers).
@@ -30,10 +33,45 @@ pub struct Authorized {
 }
 
 impl Registry {
-    /// The registry at `base` with these credentials.
-    pub fn new(base: BaseUrl, credentials: Credentials) -> Result<Self, ClientError> {
+    /// The registry at `base` with these credentials; its requests are recorded in `transcript`.
+    pub fn new(
+        base: BaseUrl,
+        credentials: Credentials,
+        transcript: Rc<RefCell<Transcript>>,
+    ) -> Result<Self, ClientError> {
         let session = Session::new(&base.to_string(), credentials)?;
-        Ok(Self { base, session: RefCell::new(session) })
+        Ok(Self { base, session: RefCell::new(session), transcript })
+    }
+
+    /// Records a request made for this registry (also one a worker makes on its behalf); returns
+    /// its position, for [`Registry::answered`].
+    pub fn record(&self, request: &HttpRequest<'_>, purpose: Purpose) -> Option<usize> {
+        self.transcript.borrow_mut().record(RecordedRequest {
+            method: request.method.to_owned(),
+            url: request.url.to_owned(),
+            accept: request.accept.map(str::to_owned),
+            auth: AuthSent::of(request.authorization),
+            purpose,
+            status: None,
+        })
+    }
+
+    /// Notes the status a recorded request got.
+    pub fn answered(&self, position: Option<usize>, status: u16) {
+        self.transcript.borrow_mut().answered(position, status);
+    }
+
+    /// Sends a request and records it.
+    async fn fetch(
+        &self,
+        request: &HttpRequest<'_>,
+        purpose: Purpose,
+        signal: Option<&AbortSignal>,
+    ) -> Result<HttpResponse, ClientError> {
+        let position = self.record(request, purpose);
+        let response = fetch::send(request, signal).await?;
+        self.answered(position, response.status());
+        Ok(response)
     }
 
     /// The base URL requests are built from.
@@ -50,6 +88,7 @@ impl Registry {
         url: &str,
         scopes: ScopeSet,
         accept: Option<&str>,
+        purpose: Purpose,
         signal: Option<&AbortSignal>,
     ) -> Result<Authorized, ClientError> {
         let (mut attempt, mut action) = self.session.borrow_mut().start(url, scopes, now())?;
@@ -68,7 +107,7 @@ impl Registry {
                     };
                     let request =
                         HttpRequest { method, url: attempt.url(), accept, authorization: value.as_deref() };
-                    let response = fetch::send(&request, signal).await?;
+                    let response = self.fetch(&request, purpose, signal).await?;
                     let challenge = response.header("WWW-Authenticate");
                     action = self.session.borrow_mut().handle_response(
                         &mut attempt,
@@ -88,7 +127,7 @@ impl Registry {
                         accept: Some("application/json"),
                         authorization: authorization.as_deref(),
                     };
-                    let response = fetch::send(&request, signal).await?;
+                    let response = self.fetch(&request, Purpose::Token, signal).await?;
                     let status = response.status();
                     let body = response.bytes("token response", SMALL_BODY_LIMIT, signal).await?;
                     action = self.session.borrow_mut().handle_token_response(

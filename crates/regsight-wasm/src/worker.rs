@@ -9,10 +9,10 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::error::ClientError;
 use crate::fetch;
-use crate::js::to_js;
 use crate::layer::{LayerJob, verify_body};
 use crate::registry::Registry;
 use crate::timer::Interval;
+use crate::value::to_js;
 
 /// How often a busy worker says it is alive, in milliseconds.
 pub const HEARTBEAT_MS: u32 = 1_000;
@@ -32,7 +32,7 @@ pub mod tag {
 }
 
 /// Starts the worker's message loop (called by `worker.js` after the wasm loaded).
-#[wasm_bindgen(js_name = workerMain)]
+#[cfg_attr(feature = "js-api", wasm_bindgen(js_name = workerMain))]
 pub fn worker_main() -> Result<(), JsValue> {
     let scope: DedicatedWorkerGlobalScope = js_sys::global()
         .dyn_into()

@@ -1,0 +1,150 @@
+//! A client's options as data: what the JS constructor's object and the page's settings both
+//! become, and the one place they turn into [`Settings`] (mirrors and credential keys resolved
+//! against the page, credentials checked, defaults filled in).
+
+use std::collections::BTreeMap;
+
+use regsight_core::auth::{BearerToken, CredentialStore, Credentials, Password};
+use regsight_core::endpoint::{BaseUrl, Endpoints};
+use regsight_core::platform::Platform;
+use regsight_core::verify::VerifyOptions;
+use serde::Deserialize;
+
+use crate::client::Settings;
+use crate::error::ClientError;
+use crate::pool::WorkerSource;
+
+/// A client's options (the JS `ClientOptions`, less a `workers` factory function).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ClientOptions {
+    /// Registry name -> base URL serving it; relative URLs resolve against the page.
+    pub mirrors: BTreeMap<String, String>,
+    /// Endpoint key (host[:port], registry name or base URL) -> credentials sent there.
+    pub credentials: BTreeMap<String, CredentialsInput>,
+    /// Platform chosen from indexes (default `linux/amd64`).
+    pub platform: Option<String>,
+    /// Layers verified at once.
+    pub concurrency: Option<usize>,
+    /// Verifier limits.
+    pub limits: Option<VerifyOptions>,
+    /// Whether to use Web Workers, or the worker script's URL.
+    pub workers: Option<WorkersOption>,
+}
+
+/// Credentials as given: a username and password, or a token.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum CredentialsInput {
+    /// Exchanged for tokens, or sent as Basic.
+    Password {
+        /// The username.
+        username: String,
+        /// The password or access token.
+        password: String,
+    },
+    /// A bearer token obtained elsewhere.
+    Token {
+        /// The token.
+        token: String,
+    },
+}
+
+/// Never prints a secret.
+impl std::fmt::Debug for CredentialsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Password { username, .. } => write!(f, "Password({username:?}, ***)"),
+            Self::Token { .. } => f.write_str("Token(***)"),
+        }
+    }
+}
+
+/// `workers`: on/off, or the script's URL.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum WorkersOption {
+    /// `true` for the default worker (where `Worker` exists), `false` for none.
+    Enabled(bool),
+    /// `new Worker(url, {type: "module"})`.
+    Url(String),
+}
+
+impl ClientOptions {
+    /// The settings these options describe; `page` is the URL relative ones resolve against, and
+    /// `factory` a function creating workers (which wins over `workers`).
+    pub fn into_settings(
+        self,
+        page: Option<&str>,
+        factory: Option<js_sys::Function>,
+    ) -> Result<Settings, ClientError> {
+        let mut endpoints = Endpoints::new();
+        for (registry, url) in &self.mirrors {
+            endpoints.set_base_url(registry, base_url(url, page)?)?;
+        }
+        let mut credentials = CredentialStore::new();
+        for (key, given) in self.credentials {
+            // A relative key names a gateway path of this page's site, like a relative mirror.
+            let host = if key.starts_with(['/', '.']) { base_url(&key, page)?.to_string() } else { key };
+            let parsed = match given {
+                CredentialsInput::Password { username, password } => Credentials::Password(
+                    Password::new(&username, &password)
+                        .map_err(|e| ClientError::Options(format!("credentials for {host}: {e}")))?,
+                ),
+                CredentialsInput::Token { token } => Credentials::Token(
+                    BearerToken::new(&token)
+                        .map_err(|e| ClientError::Options(format!("token for {host}: {e}")))?,
+                ),
+            };
+            credentials.insert(&host, parsed)?;
+        }
+        let platform = self.platform.as_deref().unwrap_or("linux/amd64").parse::<Platform>()?;
+        let workers = match (factory, self.workers) {
+            (Some(factory), _) => Some(WorkerSource::Factory(factory)),
+            (None, Some(WorkersOption::Enabled(false))) => None,
+            (None, Some(WorkersOption::Url(url))) => WorkerSource::url_if_supported(url),
+            (None, Some(WorkersOption::Enabled(true)) | None) => WorkerSource::default_source(),
+        };
+        let concurrency =
+            self.concurrency.unwrap_or_else(|| default_concurrency(workers.is_some())).clamp(1, 16);
+        Ok(Settings {
+            endpoints,
+            credentials,
+            platform,
+            concurrency,
+            verify: self.limits.unwrap_or_default(),
+            workers,
+        })
+    }
+}
+
+/// The URL of the page this client runs in (`location.href`), if it runs in one.
+pub fn page_url() -> Option<String> {
+    let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
+    js_sys::Reflect::get(&location, &"href".into()).ok()?.as_string()
+}
+
+/// A configured base URL: absolute, or relative to the page (a site's same-origin gateway).
+fn base_url(url: &str, page: Option<&str>) -> Result<BaseUrl, ClientError> {
+    match page {
+        Some(page) => Ok(BaseUrl::resolve(url, page)?),
+        None if !url.contains("://") => Err(ClientError::Options(format!(
+            "{url:?} is a relative URL, and there is no page to resolve it against: give an absolute one"
+        ))),
+        None => Ok(BaseUrl::parse(url)?),
+    }
+}
+
+/// Layers verified at once by default. With workers, one per core but one, so the page's main
+/// thread always has a core (with every core hashing, its tasks stretch past 50 ms); in-process
+/// (Node) the work is one thread anyway and 3 downloads at a time keep it fed.
+fn default_concurrency(workers: bool) -> usize {
+    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
+        .ok()
+        .and_then(|c| c.as_f64());
+    match (workers, cores) {
+        (true, Some(cores)) => (cores as usize).saturating_sub(1).clamp(1, 6),
+        _ => 3,
+    }
+}
