@@ -14,7 +14,7 @@ use regsight_rig::paths::{RigPaths, port, workspace_root};
 use regsight_rig::services;
 use regsight_rig::{Result, RigInfo, rig_err};
 
-use crate::{Lifetime, build_page, flag, rig_paths, rig_up, setup, site};
+use crate::{Lifetime, flag, pack_and_build_page, rig_paths, rig_up, setup, site};
 
 /// Runs the demo until Ctrl-C (or until its nginx ends).
 pub fn run(args: &[String]) -> Result<()> {
@@ -26,7 +26,7 @@ pub fn run(args: &[String]) -> Result<()> {
         Some(p) => p.parse().map_err(|_| rig_err!("--port {p:?} is not a port"))?,
         None => 8080,
     };
-    let dist = build_page()?;
+    let dist = pack_and_build_page()?;
     let paths = rig_paths(args, "demo")?;
     // Everything the demo starts stays in this process group, so Ctrl-C stops all of it.
     let info = rig_up(&paths, Lifetime::WithCaller)?;

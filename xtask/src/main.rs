@@ -169,22 +169,36 @@ fn run_status(command: &mut Command) -> Result<()> {
     if status.success() { Ok(()) } else { Err(rig_err!("{shown} failed ({status})")) }
 }
 
-/// Builds the page with trunk into `dist/`.
-pub(crate) fn build_page() -> Result<PathBuf> {
+/// The npm package's files the page's Web Workers load: its one worker script, the glue it
+/// imports and the wasm (the verifier alone, without the page).
+const WORKER_FILES: [&str; 3] = ["worker.js", "regsight.js", "regsight_bg.wasm"];
+
+/// Builds the page with trunk into `dist/` and copies the package's worker files from `pkg` next
+/// to it (see [`pack::run`]).
+pub(crate) fn build_page(pkg: &std::path::Path) -> Result<PathBuf> {
     run_status(
         Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(workspace_root()),
     )?;
-    Ok(workspace_root().join("dist"))
+    let dist = workspace_root().join("dist");
+    for name in WORKER_FILES {
+        std::fs::copy(pkg.join(name), dist.join(name))
+            .map_err(|e| rig_err!("cannot copy {name} of the npm package into the page: {e}"))?;
+    }
+    Ok(dist)
+}
+
+/// Packs the npm package, then builds the page with its workers.
+pub(crate) fn pack_and_build_page() -> Result<PathBuf> {
+    build_page(&pack::run()?)
 }
 
 /// Runs regsight-wasm's tests in headless Chromium (wasm-bindgen-test-runner + chromedriver), with
 /// the rig description compiled in.
 fn wasm_browser_tests(info: &std::path::Path) -> Result<()> {
-    let rig_json = std::fs::read_to_string(info)?;
     run_status(
         Command::new(env!("CARGO"))
             .args(["test", "-p", "regsight-wasm", "--target", "wasm32-unknown-unknown"])
-            .env("REGSIGHT_RIG_JSON", rig_json)
+            .env("REGSIGHT_RIG_JSON_FILE", info)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
@@ -223,7 +237,9 @@ fn test() -> Result<()> {
             name: "wasm tests in headless Chromium (wasm-bindgen-test)",
             result: wasm_browser_tests(&info),
         });
-        steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pack::run().map(|_| ()) });
+        let pkg = pack::run();
+        let pkg_dir = pkg.as_ref().ok().cloned();
+        steps.push(Step { name: "pack the npm package (cargo xtask pack)", result: pkg.map(|_| ()) });
         let site_port = paths.port(regsight_rig::paths::port::SITE);
         // The test site also serves the open registry anonymously through its gateway, with the
         // cache on, so the end-to-end tests see content-addressed answers cached.
@@ -233,7 +249,10 @@ fn test() -> Result<()> {
             "--cache".to_owned(),
             "256m".to_owned(),
         ];
-        let site = build_page().and_then(|dist| demo::render_site(&paths, rig, &dist, site_port, &extra));
+        let site = pkg_dir
+            .ok_or_else(|| rig_err!("the page needs the npm package's worker, which did not pack"))
+            .and_then(|pkg| build_page(&pkg))
+            .and_then(|dist| demo::render_site(&paths, rig, &dist, site_port, &extra));
         let site_dir = site.as_ref().map(|dir| dir.display().to_string()).unwrap_or_default();
         steps.push(Step {
             name: "build the page and render it as a site (trunk build, xtask site)",

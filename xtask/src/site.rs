@@ -74,7 +74,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
     let dist = match &options.dist {
         Some(dist) => dist.clone(),
-        None => crate::build_page()?,
+        None => crate::pack_and_build_page()?,
     };
     let warnings = render(&options, &dist)?;
     for warning in &warnings {

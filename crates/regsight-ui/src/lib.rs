@@ -1,15 +1,20 @@
 //! The regsight page (Leptos CSR): paste a reference, see its manifest, config and tags, and verify
-//! every digest of its chain in the browser. All registry traffic goes through [`api`].
+//! every digest of its chain in the browser. It calls the client's Rust API (`regsight-wasm`)
+//! through one [`state::Page`]; its Web Workers run the npm package's worker script.
 
-pub mod api;
 pub mod components;
+pub mod failure;
+pub mod link;
+pub mod session;
 pub mod site;
 pub mod state;
+pub mod text;
 
 use leptos::prelude::*;
 
 use crate::components::{ConfigPanel, ErrorPanel, ReferenceForm, TagList, Verification};
-use crate::state::{DeepLink, Page};
+use crate::link::DeepLink;
+use crate::state::Page;
 
 /// The whole page.
 #[component]
@@ -22,6 +27,9 @@ pub fn App() -> impl IntoView {
             Ok(Some(site)) => page.use_site(site, &link),
             Ok(None) => {}
             Err(error) => page.show_error(error),
+        }
+        if !page.browse.get_untracked().is_empty() {
+            page.load_catalog();
         }
         if !page.reference.get_untracked().trim().is_empty() {
             page.start(link.verify);

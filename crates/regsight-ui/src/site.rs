@@ -8,7 +8,9 @@ use serde::Deserialize;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::ApiError;
+use regsight_core::ErrorCode;
+
+use crate::failure::Failure;
 
 /// The file the page looks for next to itself.
 pub const SITE_CONFIG: &str = "regsight.json";
@@ -29,8 +31,8 @@ pub struct SiteConfig {
 }
 
 /// Loads `regsight.json`: `Ok(None)` when the page is served without one (direct mode).
-pub async fn load() -> Result<Option<SiteConfig>, ApiError> {
-    let bad = |message: String| ApiError { code: "INVALID_ARGUMENT".into(), message };
+pub async fn load() -> Result<Option<SiteConfig>, Failure> {
+    let bad = |message: String| Failure::new(ErrorCode::InvalidArgument, message);
     let Some(window) = web_sys::window() else { return Ok(None) };
     // A network failure here means no site config, not a broken one: the page still works direct.
     let Ok(response) = JsFuture::from(window.fetch_with_str(SITE_CONFIG)).await else { return Ok(None) };

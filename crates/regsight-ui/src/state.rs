@@ -1,46 +1,111 @@
-//! The page's state (signals) and what the buttons do. Every run gets its own `AbortController`;
-//! starting a new run or pressing Cancel aborts the previous one.
+//! The page's state (signals) and what its buttons do. One client serves the page's lifetime
+//! (see [`crate::session`]); every run gets its own `AbortController`, and starting a new run or
+//! pressing Cancel aborts the previous one. A reference is resolved once: the manifest, config
+//! and verdict shown always describe the same bytes.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::{AbortController, UrlSearchParams};
+use regsight_core::ImageId;
+use regsight_core::model::{ImageConfig, parse_config};
+use regsight_core::platform::Platform;
+use regsight_core::verify::{Progress, TarListing};
+use regsight_core::{Digest, ErrorCode, Reference};
+use regsight_wasm::{ClientCore, LayerState, Resolved, Verification, VerifyCall};
+use web_sys::{AbortController, AbortSignal};
 
-use crate::api::{Api, ApiError, ConfigResult, LayerRow, Login, ManifestResult, Options, Outcome, now_ms};
+use crate::failure::Failure;
+use crate::link::DeepLink;
+use crate::session::{Clients, Login, Setup, registry_of};
 use crate::site::SiteConfig;
+use crate::text::{natural_cmp, repository_of};
 
 /// Where the verification stands.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Run {
     /// Nothing asked yet (or only inspected).
     #[default]
     Idle,
     /// Verifying.
     Verifying,
-    /// Done: the verdict.
-    Done(Outcome),
-    /// The whole operation failed (see `error`).
+    /// Done: see [`Page::verification`].
+    Done,
+    /// The whole operation failed (see [`Page::error`]).
     Failed,
     /// Cancelled by the user.
     Cancelled,
 }
 
-/// Tags of the repository last loaded.
+/// A list loaded from the registry (tags, repositories).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub enum Tags {
+pub enum Listing {
     /// None loaded.
     #[default]
     None,
     /// Loading.
     Loading,
-    /// Loaded for `repository`.
+    /// Loaded for `of` (a repository, or a registry).
     Loaded {
-        /// The repository part of the reference (without tag or digest).
-        repository: String,
-        /// Its tags.
-        tags: Vec<String>,
+        /// What was listed.
+        of: String,
+        /// The items, sorted like versions.
+        items: Vec<String>,
     },
     /// Could not be listed.
-    Failed(ApiError),
+    Failed(Failure),
+}
+
+/// The config blob of the resolved image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The bytes as served.
+    pub bytes: Vec<u8>,
+    /// Their digest (the image ID), in the algorithm of the config's descriptor.
+    pub digest: Digest,
+    /// The parsed config, or why it does not parse.
+    pub parsed: Result<ImageConfig, String>,
+}
+
+/// One layer's live progress while it streams.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerProgress {
+    /// Compressed bytes received.
+    pub bytes: u64,
+    /// Uncompressed bytes produced.
+    pub uncompressed: u64,
+    /// `performance.now()` of the first event.
+    pub started_ms: Option<f64>,
+    /// Bytes per second, once measurable.
+    pub rate: Option<f64>,
+    /// True between the first event and the result.
+    pub running: bool,
+}
+
+impl LayerProgress {
+    /// Folds a progress event in.
+    pub fn update(&mut self, progress: &Progress, now_ms: f64) {
+        let started = *self.started_ms.get_or_insert(now_ms);
+        self.running = true;
+        self.bytes = progress.received;
+        self.uncompressed = progress.uncompressed;
+        let elapsed = (now_ms - started) / 1000.0;
+        if elapsed > 0.05 {
+            self.rate = Some(progress.received as f64 / elapsed);
+        }
+    }
+}
+
+/// A layer's file listing, asked for from the Files panel.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Files {
+    /// Streaming the layer to list it.
+    Loading,
+    /// The listing, and what verifying the layer again found.
+    Listed(Rc<TarListing>, LayerState),
+    /// Could not be listed.
+    Failed(Failure),
 }
 
 /// The page's signals. `Copy`: components get it as a prop.
@@ -54,60 +119,79 @@ pub struct Page {
     pub platform: RwSignal<String>,
     /// The image ID the person has (e.g. from `docker images`), to check the config against.
     pub image_id: RwSignal<String>,
-    /// Credentials for the registry in use, as typed: memory only.
+    /// Credentials for the registry in use, as typed: memory only (see `remember`).
     pub login: RwSignal<Login>,
+    /// Whether the sign-in is remembered in this tab (sessionStorage); off by default.
+    pub remember: RwSignal<bool>,
     /// The site's configuration (`regsight.json`), when the page is served as a site.
     pub site: RwSignal<Option<SiteConfig>>,
-    /// The manifest of the last reference loaded.
-    pub manifest: RwSignal<Option<ManifestResult>>,
+    /// The registry being browsed (`registry=`), whose repositories are listed.
+    pub browse: RwSignal<String>,
+    /// What the reference resolved to: index and image manifest, exactly as served.
+    pub resolved: RwSignal<Option<Rc<Resolved>>, LocalStorage>,
     /// Its config.
-    pub config: RwSignal<Option<Result<ConfigResult, ApiError>>>,
-    /// Its layers.
-    pub layers: RwSignal<Vec<LayerRow>>,
-    /// The verification.
+    pub config: RwSignal<Option<Result<Rc<Config>, Failure>>, LocalStorage>,
+    /// The verification of exactly `resolved`.
+    pub verification: RwSignal<Option<Rc<Verification>>, LocalStorage>,
+    /// Per-layer progress of the run.
+    pub progress: RwSignal<Vec<LayerProgress>>,
+    /// The verification's state.
     pub run: RwSignal<Run>,
     /// A failure of the whole operation.
-    pub error: RwSignal<Option<ApiError>>,
+    pub error: RwSignal<Option<Failure>>,
     /// The repository's tags.
-    pub tags: RwSignal<Tags>,
+    pub tags: RwSignal<Listing>,
+    /// The browsed registry's repositories.
+    pub repositories: RwSignal<Listing>,
+    /// Tag -> the digest its HEAD answered, asked for one tag at a time.
+    pub tag_digests: RwSignal<BTreeMap<String, Result<String, Failure>>>,
+    /// Layer index -> its file listing.
+    pub files: RwSignal<BTreeMap<usize, Files>, LocalStorage>,
+    /// The layer whose files are shown (`files=`).
+    pub open_layer: RwSignal<Option<usize>>,
+    /// Bumped whenever the client made requests (the curl view re-reads its transcript).
+    pub requests: RwSignal<u64>,
     /// True while a run (inspect or verify) is under way.
     pub busy: RwSignal<bool>,
+    clients: StoredValue<Clients, LocalStorage>,
+    resolved_by: StoredValue<Option<Rc<ClientCore>>, LocalStorage>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     generation: StoredValue<u64>,
 }
 
-/// What the page's URL asks for.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DeepLink {
-    /// `image=`
-    pub image: Option<String>,
-    /// `mirror=`
-    pub mirror: Option<String>,
-    /// `platform=`
-    pub platform: Option<String>,
-    /// `id=`: the expected image ID.
-    pub image_id: Option<String>,
-    /// `verify=1`
-    pub verify: bool,
-}
-
-impl DeepLink {
-    /// Reads the page's query string.
-    pub fn from_location() -> Self {
-        let search = window().location().search().unwrap_or_default();
-        let Ok(params) = UrlSearchParams::new_with_str(&search) else { return Self::default() };
-        let get = |name: &str| params.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+impl Page {
+    /// Signals filled from the deep link (and a sign-in remembered in this tab).
+    pub fn new(link: &DeepLink) -> Self {
+        let remembered = Login::remembered();
         Self {
-            image: get("image"),
-            mirror: get("mirror"),
-            platform: get("platform"),
-            image_id: get("id"),
-            verify: get("verify").is_some_and(|v| v != "0" && v != "false"),
+            reference: RwSignal::new(link.image.clone().unwrap_or_default()),
+            mirror: RwSignal::new(link.mirror.clone().unwrap_or_default()),
+            platform: RwSignal::new(link.platform.clone().unwrap_or_default()),
+            image_id: RwSignal::new(link.image_id.clone().unwrap_or_default()),
+            remember: RwSignal::new(remembered.is_some()),
+            login: RwSignal::new(remembered.unwrap_or_default()),
+            site: RwSignal::new(None),
+            browse: RwSignal::new(link.registry.clone().unwrap_or_default()),
+            resolved: RwSignal::new_local(None),
+            config: RwSignal::new_local(None),
+            verification: RwSignal::new_local(None),
+            progress: RwSignal::new(Vec::new()),
+            run: RwSignal::new(Run::Idle),
+            error: RwSignal::new(None),
+            tags: RwSignal::new(Listing::None),
+            repositories: RwSignal::new(Listing::None),
+            tag_digests: RwSignal::new(BTreeMap::new()),
+            files: RwSignal::new_local(BTreeMap::new()),
+            open_layer: RwSignal::new(link.files),
+            requests: RwSignal::new(0),
+            busy: RwSignal::new(false),
+            clients: StoredValue::new_local(Clients::default()),
+            resolved_by: StoredValue::new_local(None),
+            abort: StoredValue::new_local(None),
+            generation: StoredValue::new(0),
         }
     }
-}
 
-impl Page {
     /// Takes the site's configuration: its defaults fill what the deep link left empty.
     pub fn use_site(&self, site: SiteConfig, link: &DeepLink) {
         if link.image.is_none()
@@ -124,29 +208,24 @@ impl Page {
     }
 
     /// Shows a failure that is not one operation's (e.g. a malformed site configuration).
-    pub fn show_error(&self, error: ApiError) {
+    pub fn show_error(&self, error: Failure) {
         self.error.set(Some(error));
     }
 
-    /// Signals filled from the deep link.
-    pub fn new(link: &DeepLink) -> Self {
-        Self {
-            reference: RwSignal::new(link.image.clone().unwrap_or_default()),
-            mirror: RwSignal::new(link.mirror.clone().unwrap_or_default()),
-            platform: RwSignal::new(link.platform.clone().unwrap_or_default()),
-            image_id: RwSignal::new(link.image_id.clone().unwrap_or_default()),
-            login: RwSignal::new(Login::default()),
-            site: RwSignal::new(None),
-            manifest: RwSignal::new(None),
-            config: RwSignal::new(None),
-            layers: RwSignal::new(Vec::new()),
-            run: RwSignal::new(Run::Idle),
-            error: RwSignal::new(None),
-            tags: RwSignal::new(Tags::None),
-            busy: RwSignal::new(false),
-            abort: StoredValue::new_local(None),
-            generation: StoredValue::new(0),
-        }
+    /// The page's client for the current settings (the same one until they change).
+    pub fn client(&self) -> Result<Rc<ClientCore>, Failure> {
+        let setup = Setup {
+            mirror: self.mirror.get_untracked(),
+            platform: self.platform.get_untracked(),
+            login: self.login.get_untracked(),
+            registry: registry_of(&self.reference.get_untracked()),
+            site: self.site.get_untracked(),
+        };
+        let remember = self.remember.get_untracked();
+        Login::remember(remember.then_some(&setup.login));
+        self.clients.try_update_value(|clients| clients.get(setup.options())).unwrap_or_else(|| {
+            Err(Failure::new(ErrorCode::Aborted, "the page's client is gone (the page is closing)"))
+        })
     }
 
     /// Aborts whatever is running.
@@ -156,103 +235,231 @@ impl Page {
         }
     }
 
-    /// Loads the reference in the input (manifest, config, tags) and verifies it when `verify`.
+    /// A new run: aborts the previous one, returns its signal and a check that it is still current.
+    fn begin(&self) -> Option<(AbortSignal, impl Fn() -> bool + Copy + 'static)> {
+        self.cancel();
+        let controller = AbortController::new().ok()?;
+        let signal = controller.signal();
+        self.abort.set_value(Some(controller));
+        let generation = self.generation.get_value() + 1;
+        self.generation.set_value(generation);
+        let page = *self;
+        Some((signal, move || page.generation.get_value() == generation))
+    }
+
+    /// Inspects the reference in the input (manifest, config, tags), and verifies it when
+    /// `verify`. A Verify right after an Inspect of the same reference verifies what was
+    /// inspected, without fetching the manifest and config again.
     pub fn start(&self, verify: bool) {
         let page = *self;
-        page.cancel();
-        let reference = page.reference.get_untracked().trim().to_owned();
-        if reference.is_empty() {
+        let text = page.reference.get_untracked().trim().to_owned();
+        if text.is_empty() {
             return;
         }
-        let options =
-            Options { mirror: page.mirror.get_untracked(), platform: page.platform.get_untracked() };
-        let image_id = page.image_id.get_untracked().trim().to_owned();
-        page.write_url(&reference, &options, &image_id);
-        page.error.set(None);
-        page.manifest.set(None);
-        page.config.set(None);
-        page.layers.set(Vec::new());
-        page.run.set(if verify { Run::Verifying } else { Run::Idle });
-        let site = page.site.get_untracked();
-        let api = match Api::new(&options, site.as_ref(), &page.login.get_untracked(), &reference) {
-            Ok(api) => std::rc::Rc::new(api),
+        let reference = match text.parse::<Reference>() {
+            Ok(reference) => reference,
+            Err(error) => return page.fail(Failure::from(regsight_wasm::ClientError::from(error))),
+        };
+        let image_id = match page.image_id.get_untracked().trim() {
+            "" => None,
+            id => match id.parse::<ImageId>() {
+                Ok(id) => Some(id),
+                Err(error) => return page.fail(Failure::from(regsight_wasm::ClientError::from(error))),
+            },
+        };
+        let platform = match page.platform.get_untracked().trim() {
+            "" => None,
+            p => match p.parse::<Platform>() {
+                Ok(p) => Some(p),
+                Err(error) => return page.fail(Failure::from(regsight_wasm::ClientError::from(error))),
+            },
+        };
+        page.write_url();
+        let client = match page.client() {
+            Ok(client) => client,
             Err(error) => return page.fail(error),
         };
-        let Ok(controller) = AbortController::new() else { return };
-        let signal = controller.signal();
-        page.abort.set_value(Some(controller));
-        let generation = page.generation.get_value() + 1;
-        page.generation.set_value(generation);
+        // Verify right after Inspect of the same image, by the same client: verify what was shown.
+        let same_client =
+            page.resolved_by.with_value(|by| by.as_ref().is_some_and(|by| Rc::ptr_eq(by, &client)));
+        let inspected = verify
+            && same_client
+            && page.run.get_untracked() == Run::Idle
+            && page.resolved.with_untracked(|r| r.as_ref().is_some_and(|r| r.reference == reference))
+            && page.config.with_untracked(|c| matches!(c, Some(Ok(_))))
+            && page.platform_unchanged();
+        let Some((signal, current)) = page.begin() else { return };
+        page.error.set(None);
         page.busy.set(true);
-
-        let repository = repository_of(&reference).to_owned();
-        let tags_loaded =
-            matches!(&page.tags.get_untracked(), Tags::Loaded { repository: r, .. } if *r == repository);
-        if !tags_loaded {
-            page.tags.set(Tags::Loading);
-            let (api, signal) = (api.clone(), signal.clone());
-            let reference = reference.clone();
-            spawn_local(async move {
-                match api.tags(&reference, &signal).await {
-                    Ok(mut tags) => {
-                        tags.sort_by(|a, b| natural_cmp(a, b));
-                        page.tags.set(Tags::Loaded { repository, tags });
-                    }
-                    Err(error) if error.is_abort() => page.tags.set(Tags::None),
-                    Err(error) => page.tags.set(Tags::Failed(error)),
-                }
-            });
+        page.load_tags(&client, &reference, &signal);
+        page.run.set(if verify { Run::Verifying } else { Run::Idle });
+        page.verification.set(None);
+        page.files.set(BTreeMap::new());
+        if !inspected {
+            page.resolved.set(None);
+            page.config.set(None);
+            page.progress.set(Vec::new());
         }
-
         spawn_local(async move {
-            let current = move || page.generation.get_value() == generation;
-            let manifest = match api.manifest(&reference, &signal).await {
-                Ok(manifest) => manifest,
-                Err(error) => {
-                    return if current() {
-                        page.fail(error)
+            let outcome = async {
+                if !inspected {
+                    let resolved = client.resolve(&reference, platform.as_ref(), Some(&signal)).await?;
+                    if !current() {
+                        return Ok(());
+                    }
+                    let layers = match resolved.image() {
+                        Some(regsight_core::Manifest::Image(image)) => image.layers.len(),
+                        _ => 0,
                     };
+                    page.progress.set(vec![LayerProgress::default(); layers]);
+                    page.resolved.set(Some(Rc::new(resolved)));
+                    page.resolved_by.set_value(Some(client.clone()));
+                    page.requests.update(|n| *n += 1);
+                    let Some(resolved) = page.resolved.get_untracked() else { return Ok(()) };
+                    let config = match client.fetch_config(&resolved, Some(&signal)).await {
+                        Ok(bytes) => Ok(Rc::new(Config {
+                            digest: resolved.config_digest_of(&bytes),
+                            parsed: parse_config(&bytes).map_err(|e| e.to_string()),
+                            bytes,
+                        })),
+                        Err(regsight_wasm::ClientError::Aborted) => {
+                            return Err(regsight_wasm::ClientError::Aborted);
+                        }
+                        Err(error) => Err(Failure::from(error)),
+                    };
+                    if !current() {
+                        return Ok(());
+                    }
+                    page.config.set(Some(config));
+                    page.requests.update(|n| *n += 1);
                 }
-            };
+                if verify {
+                    page.verify_inspected(&client, &signal, image_id, current).await?;
+                }
+                Ok(())
+            }
+            .await;
             if !current() {
                 return;
             }
-            page.layers.set(manifest.pending_layers());
-            page.manifest.set(Some(manifest));
-            let config = api.config(&reference, &signal).await;
-            if !current() {
-                return;
+            page.requests.update(|n| *n += 1);
+            match outcome {
+                Ok(()) => page.finish(),
+                Err(error) => page.fail(Failure::from(error)),
             }
-            match config {
-                Err(error) if error.is_abort() => return page.fail(error),
-                config => page.config.set(Some(config)),
-            }
-            if verify {
-                let on_progress = move |layer: usize, bytes: u64, uncompressed: u64| {
-                    if current() {
-                        page.layers.update(|rows| {
-                            if let Some(row) = rows.get_mut(layer) {
-                                row.progress(bytes, uncompressed, now_ms());
-                            }
-                        });
-                    }
-                };
-                let mut rows = page.layers.get_untracked();
-                let outcome = api.verify(&reference, &image_id, &signal, on_progress, &mut rows).await;
-                if !current() {
-                    return;
-                }
-                match outcome {
-                    Ok(outcome) => {
-                        page.layers.set(rows);
-                        page.run.set(Run::Done(outcome));
-                    }
-                    Err(error) => return page.fail(error),
-                }
-            }
-            page.busy.set(false);
-            page.abort.set_value(None);
         });
+    }
+
+    /// Verifies the resolved image with its fetched config.
+    async fn verify_inspected(
+        &self,
+        client: &ClientCore,
+        signal: &AbortSignal,
+        image_id: Option<ImageId>,
+        current: impl Fn() -> bool + Copy + 'static,
+    ) -> Result<(), regsight_wasm::ClientError> {
+        let page = *self;
+        let Some(resolved) = page.resolved.get_untracked() else { return Ok(()) };
+        let config = page.config.with_untracked(|c| match c {
+            Some(Ok(config)) => Some(config.bytes.clone()),
+            _ => None,
+        });
+        page.progress.update(|rows| rows.iter_mut().for_each(|r| *r = LayerProgress::default()));
+        let on_progress = move |layer: usize, progress: Progress| {
+            if current() {
+                let now = now_ms();
+                page.progress.update(|rows| {
+                    if let Some(row) = rows.get_mut(layer) {
+                        row.update(&progress, now);
+                    }
+                });
+            }
+        };
+        let call = VerifyCall {
+            platform: None,
+            signal: Some(signal),
+            list_files: false,
+            on_progress: &on_progress,
+            expected_image_id: image_id,
+        };
+        let verification = client.verify_resolved((*resolved).clone(), config, call).await?;
+        if current() {
+            page.progress.update(|rows| rows.iter_mut().for_each(|r| r.running = false));
+            page.verification.set(Some(Rc::new(verification)));
+            page.run.set(Run::Done);
+        }
+        Ok(())
+    }
+
+    /// True when the platform typed in is the one the resolved image was chosen for.
+    fn platform_unchanged(&self) -> bool {
+        let typed = self.platform.get_untracked();
+        self.resolved.with_untracked(|r| match r.as_ref().and_then(|r| r.index.as_ref()) {
+            None => true,
+            Some((_, entry)) => {
+                let chosen = entry.platform.as_ref().map(ToString::to_string).unwrap_or_default();
+                typed.trim().is_empty() || typed.trim() == chosen
+            }
+        })
+    }
+
+    /// Lists the repository's tags, unless they are listed already.
+    fn load_tags(&self, client: &Rc<ClientCore>, reference: &Reference, signal: &AbortSignal) {
+        let page = *self;
+        let repository = format!("{}/{}", reference.registry(), reference.repository());
+        let loaded =
+            page.tags.with_untracked(|t| matches!(t, Listing::Loaded { of, .. } if *of == repository));
+        if loaded {
+            return;
+        }
+        page.tags.set(Listing::Loading);
+        page.tag_digests.set(BTreeMap::new());
+        let (client, signal, reference) = (client.clone(), signal.clone(), reference.clone());
+        spawn_local(async move {
+            let listing = match client.tags(&reference, Some(&signal)).await {
+                Ok(mut tags) => {
+                    tags.sort_by(|a, b| natural_cmp(a, b));
+                    Listing::Loaded { of: repository, items: tags }
+                }
+                Err(regsight_wasm::ClientError::Aborted) => Listing::None,
+                Err(error) => Listing::Failed(Failure::from(error)),
+            };
+            page.tags.set(listing);
+            page.requests.update(|n| *n += 1);
+        });
+    }
+
+    /// Lists the repositories of the registry in `browse` (its `_catalog`, every page).
+    pub fn load_catalog(&self) {
+        let page = *self;
+        let registry = page.browse.get_untracked().trim().to_owned();
+        if registry.is_empty() {
+            return;
+        }
+        page.write_url();
+        let client = match page.client() {
+            Ok(client) => client,
+            Err(error) => return page.repositories.set(Listing::Failed(error)),
+        };
+        page.repositories.set(Listing::Loading);
+        spawn_local(async move {
+            let listing = match client.catalog(&registry, None).await {
+                Ok(mut items) => {
+                    items.sort_by(|a, b| natural_cmp(a, b));
+                    Listing::Loaded { of: registry, items }
+                }
+                Err(error) => Listing::Failed(Failure::from(error)),
+            };
+            page.repositories.set(listing);
+            page.requests.update(|n| *n += 1);
+        });
+    }
+
+    /// Opens repository `name` of the browsed registry: its tags, and its `latest` if it has one.
+    pub fn open_repository(&self, name: &str) {
+        let registry = self.browse.get_untracked();
+        self.reference.set(format!("{}/{name}", registry.trim()));
+        self.start(false);
     }
 
     /// Loads `tag` of the current repository.
@@ -262,16 +469,92 @@ impl Page {
         self.start(false);
     }
 
-    fn fail(&self, error: ApiError) {
+    /// Chooses `platform` from the index shown, and inspects it.
+    pub fn choose_platform(&self, platform: &str) {
+        self.platform.set(platform.to_owned());
+        self.start(false);
+    }
+
+    /// Asks the registry which digest `tag` points to (a HEAD), for the tag list.
+    pub fn tag_digest(&self, tag: &str) {
+        let page = *self;
+        let reference = format!("{}:{tag}", repository_of(page.reference.get_untracked().trim()));
+        let (Ok(client), Ok(parsed)) = (page.client(), reference.parse::<Reference>()) else { return };
+        let tag = tag.to_owned();
+        spawn_local(async move {
+            let answer = match client.manifest_digest(&parsed, None).await {
+                Ok(Some(digest)) => Ok(digest),
+                Ok(None) => Err(Failure::new(
+                    ErrorCode::InvalidResponse,
+                    "the registry sent no Docker-Content-Digest",
+                )),
+                Err(error) => Err(Failure::from(error)),
+            };
+            page.tag_digests.update(|map| {
+                map.insert(tag, answer);
+            });
+            page.requests.update(|n| *n += 1);
+        });
+    }
+
+    /// Lists layer `index`'s files (streams it again through the verifier's tar walk).
+    pub fn list_files(&self, index: usize) {
+        let page = *self;
+        page.open_layer.set(Some(index));
+        page.write_url();
+        if page.files.with_untracked(|f| matches!(f.get(&index), Some(Files::Loading | Files::Listed(..)))) {
+            return;
+        }
+        let (Some(resolved), Ok(client)) = (page.resolved.get_untracked(), page.client()) else { return };
+        let config = page.config.with_untracked(|c| match c {
+            Some(Ok(config)) => config.bytes.clone(),
+            _ => Vec::new(),
+        });
+        page.files.update(|f| {
+            f.insert(index, Files::Loading);
+        });
+        spawn_local(async move {
+            let outcome = client.layer_files(&resolved, &config, index, None, &|_| {}).await;
+            let files = match outcome {
+                Ok(outcome) => match outcome.files {
+                    Some(listing) => {
+                        let failed = outcome.summary.as_ref().is_some_and(|s| !s.verified);
+                        let state = if failed { LayerState::Mismatch } else { LayerState::Ok };
+                        Files::Listed(Rc::new(listing), state)
+                    }
+                    None => Files::Failed(Failure::new(
+                        ErrorCode::InvalidResponse,
+                        "the verifier returned no listing",
+                    )),
+                },
+                Err(error) => Files::Failed(Failure::from(error)),
+            };
+            page.files.update(|f| {
+                f.insert(index, files);
+            });
+            page.requests.update(|n| *n += 1);
+        });
+    }
+
+    /// The curl commands for every request the page's client made.
+    pub fn curl(&self) -> String {
+        self.requests.track();
+        self.clients
+            .try_with_value(|clients| clients.current().map(|c| c.transcript().curl()))
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    fn finish(&self) {
         self.busy.set(false);
         self.abort.set_value(None);
+    }
+
+    fn fail(&self, error: Failure) {
+        self.finish();
+        self.progress.update(|rows| rows.iter_mut().for_each(|r| r.running = false));
         if error.is_abort() {
             self.run.set(Run::Cancelled);
-            self.layers.update(|rows| {
-                for row in rows.iter_mut().filter(|r| matches!(r.status, crate::api::LayerStatus::Running)) {
-                    row.status = crate::api::LayerStatus::Pending;
-                }
-            });
         } else {
             self.run.set(Run::Failed);
             self.error.set(Some(error));
@@ -279,89 +562,21 @@ impl Page {
     }
 
     /// Keeps the address bar a shareable deep link (nothing secret goes there).
-    fn write_url(&self, reference: &str, options: &Options, image_id: &str) {
-        let Ok(params) = UrlSearchParams::new() else { return };
-        params.append("image", reference);
-        if !options.mirror.trim().is_empty() {
-            params.append("mirror", options.mirror.trim());
-        }
-        if !options.platform.trim().is_empty() {
-            params.append("platform", options.platform.trim());
-        }
-        if !image_id.is_empty() {
-            params.append("id", image_id);
-        }
-        let url = format!("?{}", String::from(params.to_string()));
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-        }
+    fn write_url(&self) {
+        let link = DeepLink {
+            image: Some(self.reference.get_untracked().trim().to_owned()),
+            registry: Some(self.browse.get_untracked().trim().to_owned()),
+            mirror: Some(self.mirror.get_untracked().trim().to_owned()),
+            platform: Some(self.platform.get_untracked().trim().to_owned()),
+            image_id: Some(self.image_id.get_untracked().trim().to_owned()),
+            files: self.open_layer.get_untracked(),
+            verify: false,
+        };
+        link.write();
     }
 }
 
-/// The reference without its tag and digest: `host/repo:tag@sha256:...` -> `host/repo`.
-pub fn repository_of(reference: &str) -> &str {
-    let name = reference.split('@').next().unwrap_or(reference);
-    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-    match name[last_slash..].find(':') {
-        Some(colon) => &name[..last_slash + colon],
-        None => name,
-    }
-}
-
-/// Orders tags like versions: runs of digits compare as numbers (`1.9` < `1.10`).
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (a.first(), b.first()) {
-            (None, None) => return std::cmp::Ordering::Equal,
-            (None, Some(_)) => return std::cmp::Ordering::Less,
-            (Some(_), None) => return std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let (na, ra) = split_digits(a);
-                let (nb, rb) = split_digits(b);
-                let (ta, tb) = (trim_zeros(na), trim_zeros(nb));
-                let order = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb));
-                if order.is_ne() {
-                    return order;
-                }
-                (a, b) = (ra, rb);
-            }
-            (Some(x), Some(y)) => {
-                if x != y {
-                    return x.cmp(y);
-                }
-                (a, b) = (&a[1..], &b[1..]);
-            }
-        }
-    }
-}
-
-fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
-    let end = s.iter().position(|c| !c.is_ascii_digit()).unwrap_or(s.len());
-    s.split_at(end)
-}
-
-fn trim_zeros(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&c| c != b'0').unwrap_or(s.len());
-    &s[start..]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repository_strips_tag_and_digest() {
-        assert_eq!(repository_of("127.0.0.1:5000/public/x:v1"), "127.0.0.1:5000/public/x");
-        assert_eq!(repository_of("127.0.0.1:5000/public/x@sha256:ab"), "127.0.0.1:5000/public/x");
-        assert_eq!(repository_of("python"), "python");
-        assert_eq!(repository_of("python:3.12"), "python");
-    }
-
-    #[test]
-    fn tags_sort_like_versions() {
-        let mut tags = vec!["1.10", "1.9", "latest", "1.09a", "2"];
-        tags.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(tags, ["1.9", "1.09a", "1.10", "2", "latest"]);
-    }
+/// `performance.now()`, or 0 where there is none.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }

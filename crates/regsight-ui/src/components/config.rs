@@ -1,8 +1,7 @@
 use leptos::prelude::*;
-use serde_json::Value;
 
-use super::format_bytes;
 use crate::state::Page;
+use crate::text::format_bytes;
 
 /// The image config: platform, Entrypoint/Cmd, Env and history.
 #[component]
@@ -10,52 +9,46 @@ pub fn ConfigPanel(page: Page) -> impl IntoView {
     move || {
         page.config.get().map(|config| match config {
             Err(error) => view! {
-                <section class="config"><h2>"Config"</h2><p class="muted">"Unavailable: " {error.code} ": " {error.message}</p></section>
+                <section class="config"><h2>"Config"</h2><p class="muted">"Unavailable: " {error.code.as_str()} ": " {error.message}</p></section>
             }
             .into_any(),
             Ok(config) => {
-                let json = &config.json;
-                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-                let platform = [json.get("os"), json.get("architecture"), json.get("variant")]
-                    .into_iter()
-                    .flatten()
-                    .map(text)
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let inner = json.get("config").cloned().unwrap_or(Value::Null);
-                let list = |key: &str| -> Vec<String> {
-                    inner.get(key).and_then(Value::as_array).map(|a| a.iter().map(text).collect()).unwrap_or_default()
+                let digest = config.digest.to_string();
+                let size = config.bytes.len() as u64;
+                let Ok(parsed) = &config.parsed else {
+                    let why = config.parsed.clone().err().unwrap_or_default();
+                    return view! {
+                        <section class="config"><h2>"Config"</h2>
+                            <p><code>{digest}</code></p><p class="bad">"The config does not parse: " {why}</p>
+                        </section>
+                    }
+                    .into_any();
                 };
-                let (env, cmd, entrypoint) = (list("Env"), list("Cmd"), list("Entrypoint"));
-                let history: Vec<(String, bool)> = json
-                    .get("history")
-                    .and_then(Value::as_array)
-                    .map(|h| {
-                        h.iter()
-                            .map(|e| {
-                                let by = e.get("created_by").map(text).unwrap_or_default();
-                                (by, e.get("empty_layer").and_then(Value::as_bool).unwrap_or(false))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let command = |v: Vec<String>| if v.is_empty() { "—".to_owned() } else { v.join(" ") };
+                let run = parsed.config.clone().unwrap_or_default();
+                let command = |v: Option<Vec<String>>| match v {
+                    Some(v) if !v.is_empty() => v.join(" "),
+                    _ => "—".to_owned(),
+                };
+                let history: Vec<(String, bool)> = parsed
+                    .history
+                    .iter()
+                    .map(|h| (h.created_by.clone().unwrap_or_default(), h.empty_layer))
+                    .collect();
                 view! {
                     <section class="config">
                         <h2>"Config"</h2>
                         <dl class="digests">
                             <dt>"Image ID"</dt>
-                            <dd><code>{config.digest.clone()}</code> <span class="muted">" · " {format_bytes(config.size)}</span></dd>
+                            <dd><code>{digest}</code> <span class="muted">" · " {format_bytes(size)}</span></dd>
                             <dt>"Platform"</dt>
-                            <dd>{platform}</dd>
+                            <dd>{parsed.platform().to_string()}</dd>
                             <dt>"Entrypoint"</dt>
-                            <dd><code>{command(entrypoint)}</code></dd>
+                            <dd><code>{command(run.entrypoint.clone())}</code></dd>
                             <dt>"Cmd"</dt>
-                            <dd><code>{command(cmd)}</code></dd>
+                            <dd><code>{command(run.cmd.clone())}</code></dd>
                             <dt>"Env"</dt>
                             <dd>
-                                <ul class="plain">{env.into_iter().map(|e| view! { <li><code>{e}</code></li> }).collect_view()}</ul>
+                                <ul class="plain">{run.env.into_iter().map(|e| view! { <li><code>{e}</code></li> }).collect_view()}</ul>
                             </dd>
                         </dl>
                         <details>

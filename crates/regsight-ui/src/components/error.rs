@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use regsight_core::ErrorCode;
 
 use crate::state::Page;
 
@@ -7,7 +8,7 @@ use crate::state::Page;
 pub fn ErrorPanel(page: Page) -> impl IntoView {
     move || {
         page.error.get().map(|error| {
-            let cors = (error.code == "NETWORK").then(|| {
+            let cors = (error.code == ErrorCode::Network).then(|| {
                 view! {
                     <div class="hint">
                         <p>
@@ -40,7 +41,7 @@ pub fn ErrorPanel(page: Page) -> impl IntoView {
             });
             view! {
                 <section class="error" data-testid="error" role="alert">
-                    <h2>"Could not complete: " <code>{error.code.clone()}</code></h2>
+                    <h2>"Could not complete: " <code>{error.code.as_str()}</code></h2>
                     <p>{error.message.clone()}</p>
                     {cors}
                 </section>

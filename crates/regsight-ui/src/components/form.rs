@@ -1,7 +1,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use crate::api::Login;
+use crate::session::Login;
 use crate::state::Page;
 
 /// The reference input, the options, Verify and Cancel.
@@ -54,6 +54,15 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
                     get=|l| &l.password set=|l| &mut l.password />
                 <LoginField page label="or a token" kind="password" testid="token" autocomplete="off"
                     get=|l| &l.token set=|l| &mut l.token />
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="remember"
+                        prop:checked=move || page.remember.get()
+                        on:change=move |ev| page.remember.set(event_target_checked(&ev))
+                    />
+                    "Remember in this tab (sessionStorage, gone when the tab closes)"
+                </label>
             </fieldset>
             <details class="options">
                 <summary>"Options"</summary>

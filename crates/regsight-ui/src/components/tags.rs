@@ -1,29 +1,30 @@
 use leptos::prelude::*;
 
-use crate::state::{Page, Tags};
+use crate::state::{Listing, Page};
 
 /// The repository's tags (version-sorted), filterable; clicking one loads it.
 #[component]
 pub fn TagList(page: Page) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let body = move || match page.tags.get() {
-        Tags::None => ().into_any(),
-        Tags::Loading => view! { <p class="muted">"Listing tags…"</p> }.into_any(),
-        Tags::Failed(error) => {
-            view! { <p class="muted">"Tags unavailable: " {error.code} ": " {error.message}</p> }.into_any()
+        Listing::None => ().into_any(),
+        Listing::Loading => view! { <p class="muted">"Listing tags…"</p> }.into_any(),
+        Listing::Failed(error) => {
+            view! { <p class="muted">"Tags unavailable: " {error.code.as_str()} ": " {error.message}</p> }
+                .into_any()
         }
-        Tags::Loaded { repository, tags } => {
+        Listing::Loaded { of, items } => {
             let needle = filter.get().to_lowercase();
             let shown: Vec<String> =
-                tags.iter().filter(|t| t.to_lowercase().contains(&needle)).cloned().collect();
-            let plural = if tags.len() == 1 { "tag" } else { "tags" };
-            let count = if shown.len() == tags.len() {
-                format!("{} {plural}", tags.len())
+                items.iter().filter(|t| t.to_lowercase().contains(&needle)).cloned().collect();
+            let plural = if items.len() == 1 { "tag" } else { "tags" };
+            let count = if shown.len() == items.len() {
+                format!("{} {plural}", items.len())
             } else {
-                format!("{} of {} {plural}", shown.len(), tags.len())
+                format!("{} of {} {plural}", shown.len(), items.len())
             };
             view! {
-                <p class="muted">{repository} " · " {count}</p>
+                <p class="muted">{of} " · " {count}</p>
                 <ul class="tags">
                     {shown
                         .into_iter()
@@ -49,6 +50,7 @@ pub fn TagList(page: Page) -> impl IntoView {
             <input
                 type="search"
                 placeholder="filter tags"
+                aria-label="Filter tags"
                 prop:value=move || filter.get()
                 on:input=move |ev| filter.set(event_target_value(&ev))
             />

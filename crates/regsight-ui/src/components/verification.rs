@@ -1,79 +1,85 @@
 use leptos::prelude::*;
 
-use super::format_bytes;
-use crate::api::{LayerRow, LayerStatus, Outcome};
-use crate::state::{Page, Run};
+use std::rc::Rc;
+
+use regsight_core::chain::Verdict;
+use regsight_core::model::{Descriptor, Manifest};
+use regsight_wasm::{LayerState, Verification as VerificationResult};
+
+use crate::state::{LayerProgress, Page, Run};
+use crate::text::{format_bytes, format_eta};
 
 /// The verdict, the manifest's digests, one row per layer and the problems found.
 #[component]
 pub fn Verification(page: Page) -> impl IntoView {
     let verdict = move || {
         let (class, text) = match page.run.get() {
-            Run::Idle if page.manifest.with(Option::is_some) => {
+            Run::Idle if page.resolved.with(Option::is_some) => {
                 ("idle", "not checked yet: press Verify".to_owned())
             }
             Run::Idle => return ().into_any(),
             Run::Verifying => ("running", "verifying…".to_owned()),
-            Run::Done(outcome) => (
-                if outcome.ok { "ok" } else { "bad" },
-                match (outcome.verdict.as_str(), outcome.source.pinned) {
-                    ("verified", true) => {
+            Run::Done => {
+                let Some(v) = page.verification.get() else { return ().into_any() };
+                let source = v.resolved.source();
+                let text = match (v.chain.verdict, source.pinned) {
+                    (Verdict::Verified, true) => {
                         "verified against the digest you pinned: every digest in the chain \
-                                           was recomputed and matches"
+                         was recomputed and matches"
                             .to_owned()
                     }
-                    ("verified", false) => format!(
+                    (Verdict::Verified, false) => format!(
                         "verified the image {} serves for {}: every digest in the chain was recomputed and matches",
-                        outcome.source.origin, outcome.reference
+                        source.origin,
+                        v.resolved.reference.canonical()
                     ),
-                    ("failed", _) => "failed: the image is not what its manifest claims".to_owned(),
-                    (other, _) => format!("{other}: nothing failed, but not every link could be checked"),
-                },
-            ),
+                    (Verdict::Failed, _) => "failed: the image is not what its manifest claims".to_owned(),
+                    (Verdict::Unverifiable, _) => {
+                        "unverifiable: nothing failed, but not every link could be checked".to_owned()
+                    }
+                };
+                (if v.is_ok() { "ok" } else { "bad" }, text)
+            }
             Run::Failed => ("bad", "failed: the verification could not complete".to_owned()),
             Run::Cancelled => ("idle", "cancelled".to_owned()),
         };
         view! { <p class=format!("verdict {class}") data-testid="verdict">{text}</p> }.into_any()
     };
-    let trust = move || match page.run.get() {
-        Run::Done(outcome) => Some(view! { <Trust outcome /> }),
-        _ => None,
+    let trust = move || {
+        (page.run.get() == Run::Done)
+            .then(|| page.verification.get().map(|v| view! { <Trust verification=v /> }))
     };
     let manifest = move || {
-        page.manifest.get().map(|m| {
-            let image = m.image().clone();
+        page.resolved.get().map(|resolved| {
+            let image = &resolved.manifest;
             let header = match (&image.header_digest, image.header_matches) {
-                (Some(_), Some(true)) => {
-                    view! { <span class="ok">"matches Docker-Content-Digest"</span> }.into_any()
-                }
+                (Some(_), Some(true)) => view! { <span class="ok">"matches Docker-Content-Digest"</span> }.into_any(),
                 (Some(h), _) => {
-                    view! { <span class="bad">"Docker-Content-Digest says " <code>{h.clone()}</code></span> }
-                        .into_any()
+                    view! { <span class="bad">"Docker-Content-Digest says " <code>{h.clone()}</code></span> }.into_any()
                 }
                 (None, _) => view! { <span class="muted">"no Docker-Content-Digest sent"</span> }.into_any(),
             };
-            let index = m.resolved.is_some().then(|| {
+            let index = resolved.index.as_ref().map(|(index, entry)| {
                 view! {
                     <dt>"Index"</dt>
                     <dd>
-                        <code>{m.top.digest.clone()}</code>
-                        " · platform " {m.platform.clone().unwrap_or_default()} " of "
-                        {m.top.platforms.clone().unwrap_or_default().join(", ")}
+                        <code>{index.digest.to_string()}</code>
+                        " · platform " {entry.platform.as_ref().map(ToString::to_string).unwrap_or_default()} " of "
+                        {index.platforms.clone().unwrap_or_default().join(", ")}
                     </dd>
                 }
             });
-            let image_id = move || match page.run.get() {
-                Run::Done(outcome) => {
-                    outcome.image_id.map(|id| view! { <dt>"Image ID"</dt><dd><code>{id}</code></dd> })
-                }
-                _ => None,
+            let image_id = move || {
+                page.verification.get().and_then(|v| v.chain.image_id().map(|id| id.to_string())).map(|id| {
+                    view! { <dt>"Image ID"</dt><dd><code>{id}</code></dd> }
+                })
             };
             view! {
                 <dl class="digests">
                     {index}
                     <dt>"Manifest"</dt>
                     <dd>
-                        <code data-testid="manifest-digest">{image.digest.clone()}</code>
+                        <code data-testid="manifest-digest">{image.digest.to_string()}</code>
                         " " {header} <br />
                         <span class="muted">{image.media_type.clone()} " · " {format_bytes(image.size)}</span>
                     </dd>
@@ -82,22 +88,46 @@ pub fn Verification(page: Page) -> impl IntoView {
             }
         })
     };
-    let rows = move || page.layers.get().into_iter().map(layer_row).collect_view();
-    let problems = move || match page.run.get() {
-        Run::Done(outcome) if !outcome.problems.is_empty() => Some(view! {
-            <h3>"Problems"</h3>
-            <ul class="problems" data-testid="problems">
-                {outcome.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-            </ul>
-        }),
-        _ => None,
+    let rows = move || {
+        let Some(resolved) = page.resolved.get() else { return Vec::new() };
+        let Some(Manifest::Image(image)) = resolved.image() else { return Vec::new() };
+        let verification = page.verification.get();
+        let progress = page.progress.get();
+        image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, descriptor)| {
+                layer_row(
+                    index,
+                    descriptor,
+                    progress.get(index).cloned().unwrap_or_default(),
+                    verification.as_deref(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let has_layers = move || {
+        page.resolved.with(|r| matches!(r.as_ref().and_then(|r| r.image()), Some(Manifest::Image(i)) if !i.layers.is_empty()))
+    };
+    let problems = move || {
+        let v = page.verification.get()?;
+        let problems = v.problems();
+        (page.run.get() == Run::Done && !problems.is_empty()).then(|| {
+            view! {
+                <h3>"Problems"</h3>
+                <ul class="problems" data-testid="problems">
+                    {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                </ul>
+            }
+        })
     };
     view! {
         <section class="verification">
             {verdict}
             {trust}
             {manifest}
-            <Show when=move || page.layers.with(|l| !l.is_empty())>
+            <Show when=has_layers>
                 <table class="layers">
                     <thead>
                         <tr><th>"#"</th><th>"Layer"</th><th>"Progress"</th><th>"Status"</th></tr>
@@ -113,8 +143,8 @@ pub fn Verification(page: Page) -> impl IntoView {
 /// What the verdict proves: pinned (proof, whoever served it) or not (what the origin chose to
 /// serve for a tag), the origin by name, the pinned reference to copy, and the image ID check.
 #[component]
-fn Trust(outcome: Outcome) -> impl IntoView {
-    let source = outcome.source.clone();
+fn Trust(verification: Rc<VerificationResult>) -> impl IntoView {
+    let source = verification.resolved.source();
     let via = if source.via_mirror { " (a mirror or gateway, not the registry itself)" } else { "" };
     let statement = if source.pinned {
         format!(
@@ -130,7 +160,7 @@ fn Trust(outcome: Outcome) -> impl IntoView {
         )
     };
     let pinned_reference = (!source.pinned).then(|| {
-        let text = outcome.pinned_reference.clone();
+        let text = verification.resolved.pinned_reference().canonical();
         view! {
             <input
                 class="pinned-reference"
@@ -143,8 +173,8 @@ fn Trust(outcome: Outcome) -> impl IntoView {
             />
         }
     });
-    let image_id = outcome.image_id_match.map(|matches| {
-        let id = outcome.image_id.clone().unwrap_or_default();
+    let image_id = verification.image_id_match().map(|matches| {
+        let id = verification.chain.image_id().map(|id| id.to_string()).unwrap_or_default();
         if matches {
             view! { <p class="ok small" data-testid="image-id-match" data-match="true">"The image ID " <code>{id}</code> " is the one you gave."</p> }.into_any()
         } else {
@@ -160,54 +190,81 @@ fn Trust(outcome: Outcome) -> impl IntoView {
     }
 }
 
-fn layer_row(row: LayerRow) -> impl IntoView {
-    let status = row.status.as_str();
-    let percent = if row.size > 0 { (row.bytes as f64 * 100.0 / row.size as f64).min(100.0) } else { 0.0 };
-    let rate = row.rate.map(|r| format!(" · {:.1} MB/s", r / 1_000_000.0)).unwrap_or_default();
-    let progress = match row.status {
-        LayerStatus::Pending => format!("{} to fetch", format_bytes(row.size)),
-        _ => format!("{} / {}{rate}", format_bytes(row.bytes), format_bytes(row.size)),
+/// One layer: its descriptor, live progress, and once verified its state and findings.
+fn layer_row(
+    index: usize,
+    descriptor: &Descriptor,
+    progress: LayerProgress,
+    verification: Option<&VerificationResult>,
+) -> impl IntoView + use<> {
+    let outcome = verification.and_then(|v| v.layers.get(index));
+    let state = verification.filter(|_| outcome.is_some()).map(|v| v.layer_state(index));
+    let status = match state {
+        Some(state) => state.as_str(),
+        None if progress.running => "running",
+        None => "pending",
     };
-    let label = match row.status {
-        LayerStatus::Pending => "pending",
-        LayerStatus::Running => "verifying",
-        LayerStatus::Ok => "ok",
-        LayerStatus::Mismatch => "MISMATCH",
-        LayerStatus::Error => "error",
+    let summary = outcome.and_then(|o| o.summary.as_ref());
+    let bytes = summary.map_or(progress.bytes, |s| s.compressed_size.max(progress.bytes));
+    let size = descriptor.size;
+    let percent = if size > 0 { (bytes as f64 * 100.0 / size as f64).min(100.0) } else { 0.0 };
+    let rate = progress.rate.map(|r| format!(" · {:.1} MB/s", r / 1_000_000.0)).unwrap_or_default();
+    let eta = progress
+        .rate
+        .filter(|_| progress.running && state.is_none())
+        .and_then(|r| format_eta(size.saturating_sub(bytes), r))
+        .map(|eta| format!(" · {eta} left"))
+        .unwrap_or_default();
+    let progress_text = match status {
+        "pending" => format!("{} to fetch", format_bytes(size)),
+        _ => format!("{} / {}{rate}{eta}", format_bytes(bytes), format_bytes(size)),
     };
+    let label = match state {
+        Some(LayerState::Ok) => "ok",
+        Some(LayerState::Mismatch) => "MISMATCH",
+        Some(LayerState::Error) => "error",
+        None if progress.running => "verifying",
+        None => "pending",
+    };
+    let expected = descriptor.digest.to_string();
     let mut details = Vec::new();
-    if row.status == LayerStatus::Mismatch || row.status == LayerStatus::Error {
-        if let Some(computed) = row.computed_digest.as_ref().filter(|c| **c != row.digest) {
-            details.push(("digest expected", row.digest.clone(), "computed", computed.clone()));
-        }
-        if let (Some(expected), Some(computed)) = (&row.diff_id, &row.computed_diff_id)
-            && expected != computed
+    if let Some(summary) = summary.filter(|_| state != Some(LayerState::Ok)) {
+        if let Some(computed) =
+            summary.computed_digest.as_ref().map(ToString::to_string).filter(|c| *c != expected)
         {
-            details.push(("diff_id expected", expected.clone(), "computed", computed.clone()));
+            details.push(("digest expected", expected.clone(), computed));
+        }
+        if let (Some(want), Some(got)) = (&summary.expected_diff_id, &summary.computed_diff_id)
+            && want != got
+        {
+            details.push(("diff_id expected", want.to_string(), got.to_string()));
         }
     }
-    let error = row
-        .error
-        .filter(|_| details.is_empty())
-        .map(|e| view! { <div class="bad small"><code>{e.code}</code> " " {e.message}</div> });
-    let other_errors = row
-        .other_errors
+    let error = match (outcome.and_then(|o| o.error.as_ref()), summary.and_then(|s| s.error.as_ref())) {
+        (Some(e), _) => Some((e.code().as_str().to_owned(), e.to_string())),
+        (None, Some(e)) if details.is_empty() => Some((e.code.clone(), e.message.clone())),
+        _ => None,
+    }
+    .map(|(code, message)| view! { <div class="bad small"><code>{code}</code> " " {message}</div> });
+    let other_errors = summary
+        .map(|s| s.other_errors.clone())
+        .unwrap_or_default()
         .into_iter()
         .map(|e| view! { <div class="bad small">"also: " <code>{e.code}</code> " " {e.message}</div> })
         .collect_view();
     view! {
         <tr data-testid="layer-row" data-status=status class=format!("layer row-{status}")>
-            <td>{row.index}</td>
+            <td>{index}</td>
             <td>
-                <code class="digest">{row.digest.clone()}</code>
-                <div class="muted small">{row.media_type.clone()}</div>
+                <code class="digest">{expected.clone()}</code>
+                <div class="muted small">{descriptor.media_type.to_string()}</div>
                 {details
                     .into_iter()
-                    .map(|(what, expected, computed_label, computed)| {
+                    .map(|(what, expected, computed)| {
                         view! {
                             <div class="compare small">
                                 <div>{what} ": " <code>{expected}</code></div>
-                                <div class="bad">{computed_label} ": " <code>{computed}</code></div>
+                                <div class="bad">"computed: " <code>{computed}</code></div>
                             </div>
                         }
                     })
@@ -217,7 +274,7 @@ fn layer_row(row: LayerRow) -> impl IntoView {
             </td>
             <td class="progress-cell">
                 <progress max="100" value=percent></progress>
-                <div class="small">{progress}</div>
+                <div class="small">{progress_text}</div>
             </td>
             <td class=format!("status {status}")>{label}</td>
         </tr>
