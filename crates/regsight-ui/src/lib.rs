@@ -12,7 +12,10 @@ pub mod text;
 
 use leptos::prelude::*;
 
-use crate::components::{ConfigPanel, ErrorPanel, ReferenceForm, TagList, Verification};
+use crate::components::{
+    ChainPicture, ConfigPanel, CurlView, ErrorPanel, FileTree, ImageProgress, PlatformCards, RawDocuments,
+    ReferenceForm, RegistryBrowser, TagList, Verification,
+};
 use crate::link::DeepLink;
 use crate::state::Page;
 
@@ -43,9 +46,16 @@ pub fn App() -> impl IntoView {
         <main>
             <ReferenceForm page=page />
             <ErrorPanel page=page />
+            <ImageProgress page=page />
             <Verification page=page />
+            <ChainPicture page=page />
+            <PlatformCards page=page />
+            <FileTree page=page />
             <ConfigPanel page=page />
+            <RawDocuments page=page />
             <TagList page=page />
+            <RegistryBrowser page=page />
+            <CurlView page=page />
         </main>
         <footer class="muted">"regsight " {regsight_wasm::version()}</footer>
     }

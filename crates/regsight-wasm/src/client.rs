@@ -437,6 +437,18 @@ impl ClientCore {
         })
     }
 
+    /// The one manifest or index the reference names, exactly as served, without resolving an
+    /// index (e.g. each platform's manifest, to show its size).
+    pub async fn manifest(
+        &self,
+        reference: &Reference,
+        signal: Option<&AbortSignal>,
+    ) -> Result<FetchedManifest, ClientError> {
+        let registry = self.registry(reference)?;
+        let what = format!("the manifest {}", reference.familiar());
+        self.fetch_manifest(&registry, reference, &what, signal).await
+    }
+
     /// Resolves a reference to its image manifest, through an index when it names one.
     ///
     /// Throws when a document is not what it was pinned to be (then nothing below it can be trusted).
