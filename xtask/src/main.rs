@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's chores. Run `cargo xtask help`.
 
+mod bench;
 mod demo;
 mod pack;
 mod setup;
@@ -21,6 +22,7 @@ cargo xtask <command>
   test                  install what is missing and run every test (native, browser, end-to-end)
   check-demo            run the demo on ports 16000.. and check that Ctrl-C stops all it started
   pack                  build the npm package regsight into pkg/
+  bench                 measure regsight (sizes of the page and the package) into target/bench/
   rig up|down|status [--name N] [--base-port P]
                         manage a rig of real registries with fixture images (default name: test)
   rig bench-image [--name N] [--size-mib S]
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("check-demo") => demo::check_ctrl_c(),
         Some("test") => test(),
         Some("pack") => pack::run().map(|_| ()),
+        Some("bench") => bench::run(&args[1..]),
         Some("rig") => rig(&args[1..]),
         Some("site") => site::run(&args[1..]),
         Some("help") | None => {
@@ -171,7 +174,7 @@ fn run_status(command: &mut Command) -> Result<()> {
 
 /// The npm package's files the page's Web Workers load: its one worker script, the glue it
 /// imports and the wasm (the verifier alone, without the page).
-const WORKER_FILES: [&str; 3] = ["worker.js", "regsight.js", "regsight_bg.wasm"];
+pub(crate) const WORKER_FILES: [&str; 3] = ["worker.js", "regsight.js", "regsight_bg.wasm"];
 
 /// Builds the page with trunk into `dist/` and copies the package's worker files from `pkg` next
 /// to it (see [`pack::run`]).
