@@ -12,7 +12,6 @@ use std::cell::{Cell, RefCell};
 
 use futures::StreamExt as _;
 use futures::channel::mpsc;
-use futures::future::{Either, select};
 use regsight_core::ErrorCode;
 use regsight_core::verify::{LayerSummary, Progress};
 use serde::Deserialize;
@@ -22,7 +21,7 @@ use web_sys::{AbortSignal, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::error::ClientError;
 use crate::layer::LayerJob;
-use crate::timer::sleep;
+use crate::timer::Interval;
 use crate::value::to_js;
 use crate::worker::tag;
 
@@ -30,6 +29,8 @@ use crate::worker::tag;
 pub const START_DEADLINE_MS: u32 = 20_000;
 /// How long a busy worker may stay silent before it counts as dead (it beats every second).
 pub const SILENCE_DEADLINE_MS: u32 = 10_000;
+/// How often a wait checks for silence.
+const WATCHDOG_TICK_MS: u32 = 1_000;
 
 thread_local! {
     static DEFAULT_FACTORY: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
@@ -105,6 +106,8 @@ enum Message {
     Alive,
     Progress(Progress),
     Done(Result<WorkerResult, ClientError>),
+    /// The watchdog's tick (not from the worker).
+    Tick,
 }
 
 /// A worker with its event handlers attached; the handlers feed one channel.
@@ -114,6 +117,8 @@ struct Live {
     rx: mpsc::UnboundedReceiver<Message>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(JsValue)>,
+    /// `Date.now()` of the last message from the worker.
+    last_heard: f64,
 }
 
 impl Live {
@@ -137,29 +142,50 @@ impl Live {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Self { worker, tx, rx, _on_message: on_message, _on_error: on_error })
+        let last_heard = js_sys::Date::now();
+        Ok(Self { worker, tx, rx, _on_message: on_message, _on_error: on_error, last_heard })
     }
 
-    /// The next message, or `WorkerFailed` when none comes within `deadline_ms`.
+    /// Starts a watchdog for one wait: a tick every second into the worker's channel, so
+    /// [`Live::next`] notices silence with one timer per wait rather than one per message.
+    fn watch(&mut self) -> Interval {
+        self.last_heard = js_sys::Date::now();
+        let tx = self.tx.clone();
+        Interval::new(WATCHDOG_TICK_MS, move || {
+            let _ = tx.unbounded_send(Message::Tick);
+        })
+    }
+
+    /// The next message, or `WorkerFailed` when nothing but watchdog ticks came for
+    /// `deadline_ms` (call inside a [`Live::watch`]).
     async fn next(&mut self, deadline_ms: u32, waiting_for: &str) -> Message {
-        let silence = Box::pin(sleep(deadline_ms));
-        match select(self.rx.next(), silence).await {
-            Either::Left((Some(message), _)) => message,
-            Either::Left((None, _)) => Message::Done(Err(ClientError::WorkerFailed("went away".into()))),
-            Either::Right(_) => Message::Done(Err(ClientError::WorkerFailed(format!(
-                "sent nothing for {} s while {waiting_for}",
-                deadline_ms / 1000
-            )))),
+        loop {
+            match self.rx.next().await {
+                Some(Message::Tick) => {
+                    if js_sys::Date::now() - self.last_heard >= f64::from(deadline_ms) {
+                        return Message::Done(Err(ClientError::WorkerFailed(format!(
+                            "sent nothing for {} s while {waiting_for}",
+                            deadline_ms / 1000
+                        ))));
+                    }
+                }
+                Some(message) => {
+                    self.last_heard = js_sys::Date::now();
+                    return message;
+                }
+                None => return Message::Done(Err(ClientError::WorkerFailed("went away".into()))),
+            }
         }
     }
 
     /// Waits for `ready` after the worker was created.
     async fn until_ready(&mut self) -> Result<(), ClientError> {
+        let _watchdog = self.watch();
         loop {
             match self.next(START_DEADLINE_MS, "starting").await {
                 Message::Ready => return Ok(()),
                 Message::Done(Err(e)) => return Err(e),
-                Message::Alive | Message::Progress(_) => {}
+                Message::Alive | Message::Progress(_) | Message::Tick => {}
                 Message::Done(Ok(_)) => {
                     return Err(ClientError::WorkerFailed("sent a result before it was ready".into()));
                 }
@@ -251,10 +277,11 @@ impl WorkerPool {
         live: &mut Live,
         mut on_progress: impl FnMut(Progress),
     ) -> Result<WorkerResult, ClientError> {
+        let _watchdog = live.watch();
         loop {
             match live.next(SILENCE_DEADLINE_MS, "verifying a layer").await {
                 Message::Progress(p) => on_progress(p),
-                Message::Alive | Message::Ready => {}
+                Message::Alive | Message::Ready | Message::Tick => {}
                 Message::Done(result) => return result,
             }
         }

@@ -1,26 +1,14 @@
-//! Time for the client's deadlines: the global `setTimeout`/`setInterval`, which pages, Web
+//! Time for the client's deadlines: the global `setInterval`, which pages, Web
 //! Workers and Node.js all have (no `window` needed).
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
     #[wasm_bindgen(js_name = setInterval)]
     fn set_interval(handler: &js_sys::Function, ms: i32) -> JsValue;
     #[wasm_bindgen(js_name = clearInterval)]
     fn clear_interval(id: &JsValue);
-}
-
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: u32) {
-    let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = set_timeout(&resolve, delay);
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// Calls `tick` every `ms` milliseconds until dropped.
