@@ -132,12 +132,12 @@ impl FromStr for Digest {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let Some((algorithm, hex)) = s.split_once(':') else {
-            return Err(DigestError::MissingAlgorithm(s.to_owned()));
+            return Err(DigestError::MissingAlgorithm(crate::quote::shorten(s)));
         };
         let algorithm = match algorithm {
             "sha256" => Algorithm::Sha256,
             "sha512" => Algorithm::Sha512,
-            other => return Err(DigestError::UnsupportedAlgorithm(other.to_owned())),
+            other => return Err(DigestError::UnsupportedAlgorithm(crate::quote::shorten(other))),
         };
         Self::new(algorithm, hex)
     }

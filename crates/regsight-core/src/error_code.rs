@@ -24,6 +24,8 @@ pub enum ErrorCode {
     TooManyRequests,
     /// A bare network failure, most likely CORS.
     Network,
+    /// The registry sent no response headers, or no body bytes, for longer than allowed.
+    Timeout,
     /// Bytes did not hash to the digest they were announced with.
     DigestMismatch,
     /// Bytes were longer or shorter than announced.
@@ -47,7 +49,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for looking one up by name.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::InvalidReference,
         Self::InvalidArgument,
         Self::Unauthorized,
@@ -57,6 +59,7 @@ impl ErrorCode {
         Self::BlobUnknown,
         Self::TooManyRequests,
         Self::Network,
+        Self::Timeout,
         Self::DigestMismatch,
         Self::SizeMismatch,
         Self::LimitExceeded,
@@ -80,6 +83,7 @@ impl ErrorCode {
             Self::BlobUnknown => "BLOB_UNKNOWN",
             Self::TooManyRequests => "TOOMANYREQUESTS",
             Self::Network => "NETWORK",
+            Self::Timeout => "TIMEOUT",
             Self::DigestMismatch => "DIGEST_MISMATCH",
             Self::SizeMismatch => "SIZE_MISMATCH",
             Self::LimitExceeded => "LIMIT_EXCEEDED",

@@ -18,6 +18,7 @@ pub mod platform;
 mod quote;
 pub mod reference;
 pub mod reported;
+pub mod retry;
 pub mod transcript;
 pub mod url;
 pub mod verify;

@@ -40,7 +40,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
+        self.call(reference, options, false, |core, reference, call| async move {
             let tags = core.tags(&reference, call.signal.as_ref()).await?;
             js::to_js(&tags)
         })
@@ -54,7 +54,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
+        self.call(reference, options, false, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
             js::manifest_result(&resolved)
         })
@@ -67,7 +67,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
+        self.call(reference, options, false, |core, reference, call| async move {
             let resolved = core.resolve(&reference, call.platform.as_ref(), call.signal.as_ref()).await?;
             let bytes = core.fetch_config(&resolved, call.signal.as_ref()).await?;
             js::config_result(&resolved, &bytes)
@@ -82,7 +82,7 @@ impl Client {
         reference: String,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
-        self.call(reference, options, |core, reference, call| async move {
+        self.call(reference, options, true, |core, reference, call| async move {
             let on_progress = |layer: usize, progress: regsight_core::verify::Progress| {
                 js::report_progress(call.on_progress.as_ref(), layer, progress);
             };
@@ -100,15 +100,22 @@ impl Client {
 }
 
 impl Client {
-    /// Runs one call as a JS promise: reads its options, parses the reference, then does `work`.
-    fn call<F, Fut>(&self, reference: String, options: Option<JsValue>, work: F) -> js_sys::Promise
+    /// Runs one call as a JS promise: reads its options (with `verify`'s own keys when `verify`),
+    /// parses the reference, then does `work`.
+    fn call<F, Fut>(
+        &self,
+        reference: String,
+        options: Option<JsValue>,
+        verify: bool,
+        work: F,
+    ) -> js_sys::Promise
     where
         F: FnOnce(Rc<ClientCore>, regsight_core::Reference, js::CallOptions) -> Fut + 'static,
         Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
     {
         let core = self.core.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let call = js::CallOptions::read(&options.unwrap_or(JsValue::UNDEFINED))?;
+            let call = js::CallOptions::read(&options.unwrap_or(JsValue::UNDEFINED), verify)?;
             let reference = reference.parse().map_err(ClientError::from)?;
             work(core, reference, call).await
         })

@@ -16,6 +16,7 @@ use regsight_core::model::{
 use regsight_core::platform::{Platform, platforms, select};
 use regsight_core::reference::Reference;
 use regsight_core::transcript::{Purpose, Transcript};
+use regsight_core::url::HttpUrl;
 use regsight_core::verify::{Check, LayerSummary, Progress, TarListing, VerifyOptions};
 use regsight_core::{Compression, Digest, DigestVerifier, ErrorCode, ImageId, MANIFEST_ACCEPT};
 use serde::Serialize;
@@ -24,6 +25,7 @@ use web_sys::AbortSignal;
 use crate::error::ClientError;
 use crate::fetch::HttpRequest;
 use crate::layer::{LayerJob, verify_body};
+use crate::options::Timeouts;
 use crate::pool::{WorkerPool, WorkerSource};
 use crate::registry::Registry;
 
@@ -34,7 +36,9 @@ const CONFIG_LIMIT: usize = 8 * 1024 * 1024;
 /// Largest tag-list or catalog page accepted.
 const LIST_PAGE_LIMIT: usize = 16 * 1024 * 1024;
 /// Most tag or catalog pages followed (a registry paginating forever is stopped here).
-const MAX_LIST_PAGES: usize = 10_000;
+const MAX_LIST_PAGES: u64 = 10_000;
+/// Most repositories a catalog may list, over all its pages.
+const MAX_REPOSITORIES: u64 = 1_000_000;
 
 /// Client-wide settings.
 pub struct Settings {
@@ -48,6 +52,10 @@ pub struct Settings {
     pub concurrency: usize,
     /// Verifier limits.
     pub verify: VerifyOptions,
+    /// Most tags a repository may list.
+    pub max_tags: u64,
+    /// How long a registry may stay silent.
+    pub timeouts: Timeouts,
     /// Where layer-verifying workers come from; `None` verifies in-process (Node, or disabled).
     pub workers: Option<WorkerSource>,
 }
@@ -324,7 +332,8 @@ impl ClientCore {
         let contact =
             Contact { base: &base, registry: name, via_mirror: self.settings.endpoints.is_overridden(name) };
         let credentials = self.settings.credentials.for_contact(contact);
-        let registry = Rc::new(Registry::new(base, credentials, self.transcript.clone())?);
+        let registry =
+            Rc::new(Registry::new(base, credentials, self.transcript.clone(), self.settings.timeouts)?);
         self.registries.borrow_mut().insert(key, registry.clone());
         Ok(registry)
     }
@@ -342,7 +351,13 @@ impl ClientCore {
     ) -> Result<Vec<String>, ClientError> {
         let registry = self.registry(reference)?;
         let first = registry.base().tags_list(reference, None, None);
-        let pages = Pages { what: "tag list", scopes: pull_scope(reference)?, purpose: Purpose::Tags };
+        let pages = Pages {
+            what: "tag list",
+            scopes: pull_scope(reference)?,
+            purpose: Purpose::Tags,
+            unit: "tags (limits.maxTags)",
+            max_items: self.settings.max_tags,
+        };
         let missing = ErrorCode::NameUnknown;
         list_pages(&registry, first, &pages, missing, signal, |bytes| Ok(parse_tag_list(bytes)?.tags)).await
     }
@@ -360,6 +375,8 @@ impl ClientCore {
             what: "catalog",
             scopes: ScopeSet::from(Scope::registry_catalog()),
             purpose: Purpose::Catalog,
+            unit: "repositories",
+            max_items: MAX_REPOSITORIES,
         };
         list_pages(&registry, first, &pages, ErrorCode::Unsupported, signal, |bytes| {
             Ok(parse_catalog(bytes)?.repositories)
@@ -592,6 +609,7 @@ impl ClientCore {
                 size: layer.size,
                 diff_id: diff_ids.get(index).cloned(),
                 options: self.settings.verify,
+                timeouts: self.settings.timeouts,
                 list_files,
             })
             .collect()
@@ -703,11 +721,14 @@ fn pull_scope(reference: &Reference) -> Result<ScopeSet, ClientError> {
     Ok(ScopeSet::from(Scope::repository_pull(reference.repository())?))
 }
 
-/// One paginated list: what it is called in errors, the scopes it needs, its transcript purpose.
+/// One paginated list: what it is called in errors, the scopes it needs, its transcript purpose,
+/// and the most items it may hold (what they are called in errors).
 struct Pages {
     what: &'static str,
     scopes: ScopeSet,
     purpose: Purpose,
+    unit: &'static str,
+    max_items: u64,
 }
 
 /// Every item of a paginated list (tags, catalog), following `Link` pages on the same origin,
@@ -730,10 +751,21 @@ async fn list_pages(
             .await?;
         let response = Registry::expect_ok(answer.response, missing, signal).await?;
         let link = response.header("Link");
+        let answered_by = response.url().to_owned();
         items.extend(parse(&response.bytes(pages.what, LIST_PAGE_LIMIT, signal).await?)?);
+        if items.len() as u64 > pages.max_items {
+            return Err(ClientError::TooLarge {
+                what: pages.what.to_owned(),
+                limit: pages.max_items,
+                unit: pages.unit,
+            });
+        }
         let Some(link) = link else { return Ok(items) };
-        let Some(next) = next_link(&link, &url)? else { return Ok(items) };
-        if !next.same_origin {
+        // Relative to the URL that answered (after redirects); followed only on the registry's
+        // own origin, where its credentials may go.
+        let Some(next) = next_link(&link, &answered_by)? else { return Ok(items) };
+        let on_registry = HttpUrl::parse(&next.url).is_ok_and(|u| u.origin() == registry.base().origin());
+        if !on_registry {
             return Err(ClientError::Unsupported(format!(
                 "the registry's next {} page is on another origin ({}); not following it",
                 pages.what, next.url
@@ -747,5 +779,5 @@ async fn list_pages(
         }
         url = next.url;
     }
-    Err(ClientError::TooLarge { what: format!("{} (pages)", pages.what), limit: MAX_LIST_PAGES })
+    Err(ClientError::TooLarge { what: pages.what.to_owned(), limit: MAX_LIST_PAGES, unit: "pages" })
 }

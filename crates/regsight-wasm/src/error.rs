@@ -75,13 +75,25 @@ pub enum ClientError {
         /// The digest its bytes have.
         computed: String,
     },
-    /// A response body is larger than we accept.
-    #[error("{what} is larger than the {limit}-byte limit")]
+    /// A response body or a list is larger than we accept.
+    #[error("{what} is over the limit: more than {limit} {unit}")]
     TooLarge {
-        /// Which body.
+        /// Which body or list.
         what: String,
-        /// The limit in bytes.
-        limit: usize,
+        /// The limit.
+        limit: u64,
+        /// What the limit counts: `bytes`, `tags`, `pages`.
+        unit: &'static str,
+    },
+    /// A registry (or the network) sent no response headers, or no body bytes, for too long.
+    #[error("{url} sent no {waiting_for} for {ms} ms (the client's `timeouts`)")]
+    Timeout {
+        /// The URL.
+        url: String,
+        /// `response headers` or `body bytes`.
+        waiting_for: &'static str,
+        /// How long it waited.
+        ms: u32,
     },
     /// The client was given options it cannot use.
     #[error("invalid options: {0}")]
@@ -124,6 +136,7 @@ impl ClientError {
             Self::Aborted => ErrorCode::Aborted,
             Self::DigestMismatch { .. } => ErrorCode::DigestMismatch,
             Self::TooLarge { .. } => ErrorCode::LimitExceeded,
+            Self::Timeout { .. } => ErrorCode::Timeout,
             Self::Options(_) => ErrorCode::InvalidArgument,
             Self::Unsupported(_) => ErrorCode::Unsupported,
             Self::WorkerFailed(_) => ErrorCode::Worker,

@@ -3,16 +3,19 @@
 
 use std::ops::ControlFlow;
 
+use futures::future::{Either, select};
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit, RequestMode,
-    RequestRedirect, Response,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCredentials,
+    RequestInit, RequestMode, RequestRedirect, Response,
 };
 
 use crate::error::ClientError;
+use crate::options::Timeouts;
+use crate::timer::Delay;
 
 #[wasm_bindgen]
 extern "C" {
@@ -41,13 +44,49 @@ pub struct HttpRequest<'a> {
 pub struct HttpResponse {
     response: Response,
     url: String,
+    idle_ms: u32,
+    abort: Abort,
+}
+
+/// The request's own abort switch: pulled by a timeout, or by the caller's signal.
+struct Abort {
+    controller: AbortController,
+    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+}
+
+impl Abort {
+    /// A switch that the caller's `signal` (if any) also pulls.
+    fn new(signal: Option<&AbortSignal>) -> Result<Self, ClientError> {
+        let controller =
+            AbortController::new().map_err(|e| ClientError::Js(format!("AbortController: {e:?}")))?;
+        let caller = signal.map(|signal| {
+            let ours = controller.clone();
+            let on_abort = Closure::<dyn FnMut()>::new(move || ours.abort());
+            let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            (signal.clone(), on_abort)
+        });
+        if signal.is_some_and(AbortSignal::aborted) {
+            controller.abort();
+        }
+        Ok(Self { controller, caller })
+    }
+}
+
+impl Drop for Abort {
+    fn drop(&mut self) {
+        if let Some((signal, on_abort)) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// Sends a request with `credentials: "omit"`, CORS mode and redirects followed (browsers drop
-/// `Authorization` on cross-origin redirects).
+/// `Authorization` on cross-origin redirects). No response headers within
+/// `timeouts.headers_ms` is a `TIMEOUT`; so is a body that sends nothing for `timeouts.idle_ms`.
 pub async fn send(
     request: &HttpRequest<'_>,
     signal: Option<&AbortSignal>,
+    timeouts: Timeouts,
 ) -> Result<HttpResponse, ClientError> {
     let js = |e: JsValue| ClientError::Js(format!("{e:?}"));
     let headers = Headers::new().map_err(js)?;
@@ -63,17 +102,27 @@ pub async fn send(
     init.set_credentials(RequestCredentials::Omit);
     init.set_mode(RequestMode::Cors);
     init.set_redirect(RequestRedirect::Follow);
-    if let Some(signal) = signal {
-        init.set_signal(Some(signal));
-    }
+    let abort = Abort::new(signal)?;
+    init.set_signal(Some(&abort.controller.signal()));
     let req = Request::new_with_str_and_init(request.url, &init)
         .map_err(|e| ClientError::from_fetch_failure(request.url, &e))?;
-    let response = JsFuture::from(global_fetch(&req))
-        .await
-        .map_err(|e| ClientError::from_fetch_failure(request.url, &e))?;
+    let answer = select(JsFuture::from(global_fetch(&req)), Delay::new(timeouts.headers_ms)).await;
+    let response = match answer {
+        Either::Left((answer, _)) => answer.map_err(|e| ClientError::from_fetch_failure(request.url, &e))?,
+        Either::Right(_) => {
+            abort.controller.abort();
+            return Err(ClientError::Timeout {
+                url: request.url.to_owned(),
+                waiting_for: "response headers",
+                ms: timeouts.headers_ms,
+            });
+        }
+    };
     let response: Response =
         response.dyn_into().map_err(|v| ClientError::Js(format!("fetch resolved to {v:?}")))?;
-    Ok(HttpResponse { response, url: request.url.to_owned() })
+    // The final URL, after redirects (empty for some synthetic responses: then the one asked).
+    let url = Some(response.url()).filter(|u| !u.is_empty()).unwrap_or_else(|| request.url.to_owned());
+    Ok(HttpResponse { response, url, idle_ms: timeouts.idle_ms, abort })
 }
 
 impl HttpResponse {
@@ -87,7 +136,8 @@ impl HttpResponse {
         self.response.headers().get(name).ok().flatten()
     }
 
-    /// The URL that was requested (before redirects).
+    /// The URL that answered: the one requested, or where its redirects ended (relative links in
+    /// the answer, such as a `Link` header's, resolve against it).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -103,7 +153,11 @@ impl HttpResponse {
         let url = self.url.clone();
         self.for_each_chunk(signal, |chunk| {
             if body.len() + chunk.len() > limit {
-                return Err(ClientError::TooLarge { what: what.to_owned(), limit });
+                return Err(ClientError::TooLarge {
+                    what: what.to_owned(),
+                    limit: limit as u64,
+                    unit: "bytes",
+                });
             }
             body.extend_from_slice(chunk);
             Ok(ControlFlow::Continue(()))
@@ -132,9 +186,17 @@ impl HttpResponse {
             if signal.is_some_and(AbortSignal::aborted) {
                 break Err(ClientError::Aborted);
             }
-            let step = match JsFuture::from(reader.read()).await {
-                Ok(step) => step,
-                Err(e) => break Err(ClientError::from_fetch_failure(&self.url, &e)),
+            let step = match select(JsFuture::from(reader.read()), Delay::new(self.idle_ms)).await {
+                Either::Left((Ok(step), _)) => step,
+                Either::Left((Err(e), _)) => break Err(ClientError::from_fetch_failure(&self.url, &e)),
+                Either::Right(_) => {
+                    self.abort.controller.abort();
+                    break Err(ClientError::Timeout {
+                        url: self.url.clone(),
+                        waiting_for: "body bytes",
+                        ms: self.idle_ms,
+                    });
+                }
             };
             let done = Reflect::get(&step, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
             if done {

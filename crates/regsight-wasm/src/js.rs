@@ -40,8 +40,17 @@ export interface ClientOptions {
   platform?: string;
   /** Layers verified at once (default: with workers, navigator.hardwareConcurrency - 1; else 3). */
   concurrency?: number;
-  /** Verifier limits. */
-  limits?: { maxUncompressedSize?: number; maxRatio?: number; ratioFloor?: number; maxZstdWindow?: number };
+  /**
+   * Caps on what a registry may make the client read; going over one is LIMIT_EXCEEDED. Defaults:
+   * maxTags 100,000 (over all pages), maxUncompressedSize 32 GiB per layer, maxRatio 100
+   * (uncompressed per compressed byte, past ratioFloor 1 MiB), maxZstdWindow 128 MiB (at most 512 MiB).
+   */
+  limits?: { maxTags?: number; maxUncompressedSize?: number; maxRatio?: number; ratioFloor?: number; maxZstdWindow?: number };
+  /**
+   * How long a registry may stay silent, in ms: no response headers for `headersMs` (default
+   * 30,000), or no body bytes for `idleMs` (default 60,000), is TIMEOUT, whatever your signal.
+   */
+  timeouts?: { headersMs?: number; idleMs?: number };
   /**
    * Verify layers in Web Workers: true (default where Worker exists), false, the worker script's
    * URL, or a function returning a new Worker (for bundlers with their own worker syntax). A
@@ -188,9 +197,38 @@ pub struct CallOptions {
     pub expected_image_id: Option<ImageId>,
 }
 
+/// The keys every call takes.
+const CALL_KEYS: [&str; 2] = ["platform", "signal"];
+/// The keys `verify` takes besides.
+const VERIFY_KEYS: [&str; 3] = ["onProgress", "listFiles", "expectImageId"];
+
 impl CallOptions {
-    /// Reads a call's options object (undefined means defaults).
-    pub fn read(options: &JsValue) -> Result<Self, ClientError> {
+    /// Reads a call's options object (undefined means defaults); `verify` allows its own keys.
+    /// An unknown key is `INVALID_ARGUMENT` naming it.
+    pub fn read(options: &JsValue, verify: bool) -> Result<Self, ClientError> {
+        if options.is_object() {
+            for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>())
+                .iter()
+                .filter_map(|k| k.as_string())
+            {
+                let known =
+                    CALL_KEYS.contains(&key.as_str()) || (verify && VERIFY_KEYS.contains(&key.as_str()));
+                if !known {
+                    let allowed: Vec<&str> = CALL_KEYS
+                        .iter()
+                        .chain(if verify { &VERIFY_KEYS[..] } else { &[] })
+                        .copied()
+                        .collect();
+                    let shown: String = key.chars().take(64).collect();
+                    return Err(ClientError::Options(format!(
+                        "unknown option {shown:?}; this call takes {}",
+                        allowed.join(", ")
+                    )));
+                }
+            }
+        } else if !options.is_undefined() && !options.is_null() {
+            return Err(ClientError::Options("options must be an object".into()));
+        }
         let get = |name: &str| {
             { if options.is_object() { js_sys::Reflect::get(options, &name.into()).ok() } else { None } }
                 .filter(|v| !v.is_undefined() && !v.is_null())

@@ -10,6 +10,7 @@ use web_sys::AbortSignal;
 
 use crate::error::ClientError;
 use crate::fetch::HttpResponse;
+use crate::options::Timeouts;
 
 /// What a verifier needs to know about one layer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,6 +32,8 @@ pub struct LayerJob {
     pub diff_id: Option<Digest>,
     /// Verifier limits.
     pub options: VerifyOptions,
+    /// How long the registry may stay silent.
+    pub timeouts: Timeouts,
     /// Whether to list the tar's files.
     pub list_files: bool,
 }

@@ -26,10 +26,113 @@ pub struct ClientOptions {
     pub platform: Option<String>,
     /// Layers verified at once.
     pub concurrency: Option<usize>,
-    /// Verifier limits.
-    pub limits: Option<VerifyOptions>,
+    /// Caps on what a registry may make the client read.
+    pub limits: Option<LimitsInput>,
+    /// How long a registry may stay silent.
+    pub timeouts: Option<TimeoutsInput>,
     /// Whether to use Web Workers, or the worker script's URL.
     pub workers: Option<WorkersOption>,
+}
+
+/// `limits`: caps on what a registry may make the client read (each optional).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitsInput {
+    /// Most tags a repository may list, over all its pages (default 100,000).
+    pub max_tags: Option<u64>,
+    /// Most uncompressed bytes of one layer (default 32 GiB).
+    pub max_uncompressed_size: Option<u64>,
+    /// Most uncompressed bytes per compressed byte of a layer (default 100).
+    pub max_ratio: Option<u64>,
+    /// Bytes a layer may always inflate to, whatever its ratio (default 1 MiB).
+    pub ratio_floor: Option<u64>,
+    /// Largest zstd window (decoder memory) accepted (default 128 MiB).
+    pub max_zstd_window: Option<u64>,
+}
+
+/// `timeouts`: how long a registry may stay silent (each optional, in milliseconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TimeoutsInput {
+    /// Longest wait for response headers (default 30 s).
+    pub headers_ms: Option<u32>,
+    /// Longest wait for the next body bytes (default 60 s).
+    pub idle_ms: Option<u32>,
+}
+
+/// How long a registry may stay silent before a request is a `TIMEOUT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timeouts {
+    /// Longest wait for response headers, in milliseconds.
+    pub headers_ms: u32,
+    /// Longest wait for the next body bytes, in milliseconds.
+    pub idle_ms: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { headers_ms: 30_000, idle_ms: 60_000 }
+    }
+}
+
+/// Most tags a repository may list by default.
+pub const DEFAULT_MAX_TAGS: u64 = 100_000;
+
+/// `value` when it lies in `range`, else an `INVALID_ARGUMENT` naming `key`.
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    key: &str,
+    value: Option<T>,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+) -> Result<T, ClientError> {
+    match value {
+        None => Ok(default),
+        Some(v) if range.contains(&v) => Ok(v),
+        Some(v) => Err(ClientError::Options(format!(
+            "{key} must be between {} and {}, not {v}",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+impl LimitsInput {
+    /// The verifier's options and the tag cap, each checked against its range.
+    fn resolve(self) -> Result<(VerifyOptions, u64), ClientError> {
+        let d = VerifyOptions::default();
+        let verify = VerifyOptions {
+            max_uncompressed_size: in_range(
+                "limits.maxUncompressedSize",
+                self.max_uncompressed_size,
+                1..=1 << 50,
+                d.max_uncompressed_size,
+            )?,
+            max_ratio: in_range("limits.maxRatio", self.max_ratio, 1..=1_000_000, d.max_ratio)?,
+            ratio_floor: in_range("limits.ratioFloor", self.ratio_floor, 0..=1 << 40, d.ratio_floor)?,
+            // The window is decoder memory, allocated in wasm's 4 GiB: 512 MiB at most.
+            max_zstd_window: in_range(
+                "limits.maxZstdWindow",
+                self.max_zstd_window,
+                1 << 10..=1 << 29,
+                d.max_zstd_window,
+            )?,
+            ..d
+        };
+        let max_tags = in_range("limits.maxTags", self.max_tags, 1..=10_000_000, DEFAULT_MAX_TAGS)?;
+        Ok((verify, max_tags))
+    }
+}
+
+impl TimeoutsInput {
+    /// The timeouts, each checked against its range (1 ms to a day).
+    fn resolve(self) -> Result<Timeouts, ClientError> {
+        let d = Timeouts::default();
+        Ok(Timeouts {
+            headers_ms: in_range("timeouts.headersMs", self.headers_ms, 1..=86_400_000, d.headers_ms)?,
+            idle_ms: in_range("timeouts.idleMs", self.idle_ms, 1..=86_400_000, d.idle_ms)?,
+        })
+    }
 }
 
 /// Credentials as given: a username and password, or a token.
@@ -106,15 +209,10 @@ impl ClientOptions {
             (None, Some(WorkersOption::Enabled(true)) | None) => WorkerSource::default_source(),
         };
         let concurrency =
-            self.concurrency.unwrap_or_else(|| default_concurrency(workers.is_some())).clamp(1, 16);
-        Ok(Settings {
-            endpoints,
-            credentials,
-            platform,
-            concurrency,
-            verify: self.limits.unwrap_or_default(),
-            workers,
-        })
+            in_range("concurrency", self.concurrency, 1..=16, default_concurrency(workers.is_some()))?;
+        let (verify, max_tags) = self.limits.unwrap_or_default().resolve()?;
+        let timeouts = self.timeouts.unwrap_or_default().resolve()?;
+        Ok(Settings { endpoints, credentials, platform, concurrency, verify, max_tags, timeouts, workers })
     }
 }
 

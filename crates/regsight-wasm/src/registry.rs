@@ -8,11 +8,14 @@ use regsight_core::ErrorCode;
 use regsight_core::auth::{Action, Credentials, ScopeSet, Session};
 use regsight_core::endpoint::BaseUrl;
 use regsight_core::model::summarize_error;
+use regsight_core::retry::{self, Retry};
 use regsight_core::transcript::{AuthSent, Purpose, RecordedRequest, Transcript};
 use web_sys::AbortSignal;
 
 use crate::error::ClientError;
 use crate::fetch::{self, HttpRequest, HttpResponse, now};
+use crate::options::Timeouts;
+use crate::timer::Delay;
 
 /// Largest token response or error body we read.
 const SMALL_BODY_LIMIT: usize = 256 * 1024;
@@ -22,6 +25,7 @@ pub struct Registry {
     base: BaseUrl,
     session: RefCell<Session>,
     transcript: Rc<RefCell<Transcript>>,
+    timeouts: Timeouts,
 }
 
 /// A successful response and the `Authorization` value that obtained it (for workers).
@@ -33,14 +37,16 @@ pub struct Authorized {
 }
 
 impl Registry {
-    /// The registry at `base` with these credentials; its requests are recorded in `transcript`.
+    /// The registry at `base` with these credentials; its requests are recorded in `transcript`
+    /// and may wait as long as `timeouts` allow.
     pub fn new(
         base: BaseUrl,
         credentials: Credentials,
         transcript: Rc<RefCell<Transcript>>,
+        timeouts: Timeouts,
     ) -> Result<Self, ClientError> {
         let session = Session::new(&base.to_string(), credentials)?;
-        Ok(Self { base, session: RefCell::new(session), transcript })
+        Ok(Self { base, session: RefCell::new(session), transcript, timeouts })
     }
 
     /// Records a request made for this registry (also one a worker makes on its behalf); returns
@@ -69,7 +75,7 @@ impl Registry {
         signal: Option<&AbortSignal>,
     ) -> Result<HttpResponse, ClientError> {
         let position = self.record(request, purpose);
-        let response = fetch::send(request, signal).await?;
+        let response = fetch::send(request, signal, self.timeouts).await?;
         self.answered(position, response.status());
         Ok(response)
     }
@@ -79,10 +85,36 @@ impl Registry {
         &self.base
     }
 
-    /// Sends `method url` with the authentication it needs, fetching tokens as the registry asks.
+    /// Sends `method url` with the authentication it needs, fetching tokens as the registry asks,
+    /// and tries again where [`retry::decide`] says so (a short `429`, a `502`-`504` to a read).
     ///
     /// Returns the final response whatever its status; see [`Registry::expect_ok`].
     pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        scopes: ScopeSet,
+        accept: Option<&str>,
+        purpose: Purpose,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Authorized, ClientError> {
+        let mut retries = 0;
+        loop {
+            let answer = self.send_once(method, url, scopes.clone(), accept, purpose, signal).await?;
+            let retry_after = answer.response.header("Retry-After");
+            match retry::decide(method, answer.response.status(), retry_after.as_deref(), retries) {
+                Retry::No => return Ok(answer),
+                Retry::After(ms) => {
+                    drop(answer);
+                    wait(ms, signal).await?;
+                    retries += 1;
+                }
+            }
+        }
+    }
+
+    /// Sends `method url` once, with the authentication it needs.
+    async fn send_once(
         &self,
         method: &str,
         url: &str,
@@ -163,9 +195,31 @@ impl Registry {
             code => code,
         };
         let mut message = summary.message;
-        if let Some(seconds) = retry_after {
-            message.push_str(&format!("; retry after {seconds}"));
+        if let Some(value) = retry_after {
+            // Registry text, so bounded: seconds as a number, anything else cut short.
+            match retry::delay_seconds(&value) {
+                Some(seconds) => message.push_str(&format!("; the registry asks to retry after {seconds} s")),
+                None => {
+                    let shown: String = value.chars().take(40).collect();
+                    message.push_str(&format!("; the registry asks to retry after {shown:?}"));
+                }
+            }
         }
         Err(ClientError::Registry { code, status, message, url })
     }
+}
+
+/// Waits `ms` milliseconds, or less when `signal` aborts (then `Aborted`).
+async fn wait(ms: u64, signal: Option<&AbortSignal>) -> Result<(), ClientError> {
+    const STEP_MS: u64 = 250;
+    let mut left = ms;
+    while left > 0 {
+        if signal.is_some_and(AbortSignal::aborted) {
+            return Err(ClientError::Aborted);
+        }
+        let step = left.min(STEP_MS);
+        Delay::new(u32::try_from(step).unwrap_or(u32::MAX)).await;
+        left -= step;
+    }
+    if signal.is_some_and(AbortSignal::aborted) { Err(ClientError::Aborted) } else { Ok(()) }
 }

@@ -71,7 +71,7 @@ async fn verify(scope: &DedicatedWorkerGlobalScope, data: JsValue) -> Result<JsV
         accept: None,
         authorization: job.authorization.as_deref(),
     };
-    let response = fetch::send(&request, None).await?;
+    let response = fetch::send(&request, None, job.timeouts).await?;
     let response = Registry::expect_ok(response, regsight_core::ErrorCode::BlobUnknown, None).await?;
     let report = verify_body(&job, response, None, |progress| {
         if let Ok(progress) = to_js(&progress) {
