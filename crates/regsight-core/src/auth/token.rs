@@ -4,7 +4,8 @@
 //! value percent-encoded; Basic credentials ride in the `Authorization` header when there are any.
 //!
 //! Answer: `{"token"|"access_token", "expires_in", "issued_at", "refresh_token"}`. Tokens are opaque:
-//! they are checked to be header-safe, never decoded.
+//! they are checked to be header-safe, never decoded. Only the token must be right: an odd
+//! `expires_in`, `issued_at` or `refresh_token` is ignored, never a failed login.
 //!
 //! Lifetime policy: a token counts as issued when we *asked* for it (the caller's clock, which is no
 //! later than the server's issuance), lives `expires_in` seconds (absent or below 60 means 60; above
@@ -20,7 +21,7 @@ use serde::Deserialize;
 
 use crate::ErrorCode;
 use crate::auth::scope::ScopeSet;
-use crate::auth::time::{TimestampError, UnixMillis};
+use crate::auth::time::UnixMillis;
 use crate::url::{HttpUrl, append_query_param};
 
 /// Largest token-endpoint answer read, in bytes (real ones are a few KiB).
@@ -105,13 +106,31 @@ pub struct TokenResponse {
     pub refresh_token: Option<BearerToken>,
 }
 
+/// The answer as sent. Only the token must be right; the other fields are advisory, so an odd
+/// one (a string `expires_in`, an unreadable `issued_at`, a refresh token with spaces) is ignored
+/// rather than failing a login that does not need it.
 #[derive(Deserialize)]
 struct RawResponse {
     token: Option<String>,
     access_token: Option<String>,
-    expires_in: Option<serde_json::Number>,
-    issued_at: Option<String>,
-    refresh_token: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    issued_at: Option<serde_json::Value>,
+    refresh_token: Option<serde_json::Value>,
+}
+
+/// `expires_in` in whole seconds: a number (fractions and negatives rounded down, to 0 at least)
+/// or a string of digits; anything else is as if absent.
+fn seconds(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::Number(n) => Some(match (n.as_u64(), n.as_f64()) {
+            (Some(secs), _) => secs,
+            // Fractional or negative: whole seconds, never below zero (saturating float cast).
+            (None, Some(secs)) => secs.max(0.0) as u64,
+            (None, None) => 0,
+        }),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 impl TokenResponse {
@@ -124,15 +143,11 @@ impl TokenResponse {
             serde_json::from_slice(body).map_err(|e| TokenError::Json { message: e.to_string() })?;
         let chosen = [raw.access_token, raw.token].into_iter().flatten().find(|t| !t.is_empty());
         let token = BearerToken::new(&chosen.ok_or(TokenError::MissingToken)?)?;
-        let expires_in = raw.expires_in.map(|n| match (n.as_u64(), n.as_f64()) {
-            (Some(secs), _) => secs,
-            // Fractional or negative: whole seconds, never below zero (saturating float cast).
-            (None, Some(secs)) => secs.max(0.0) as u64,
-            (None, None) => 0,
-        });
-        let issued_at = raw.issued_at.as_deref().map(UnixMillis::parse_rfc3339).transpose()?;
+        let expires_in = raw.expires_in.as_ref().and_then(seconds);
+        let issued_at =
+            raw.issued_at.as_ref().and_then(|v| v.as_str()).and_then(|t| UnixMillis::parse_rfc3339(t).ok());
         let refresh_token =
-            raw.refresh_token.filter(|t| !t.is_empty()).map(|t| BearerToken::new(&t)).transpose()?;
+            raw.refresh_token.as_ref().and_then(|v| v.as_str()).and_then(|t| BearerToken::new(t).ok());
         Ok(Self { token, expires_in, issued_at, refresh_token })
     }
 
@@ -200,9 +215,6 @@ pub enum TokenError {
         /// The limit.
         limit: usize,
     },
-    /// `issued_at` is not RFC 3339.
-    #[error("token response issued_at: {0}")]
-    IssuedAt(#[from] TimestampError),
 }
 
 impl TokenError {
@@ -299,9 +311,6 @@ mod tests {
             (r#"{"token":"a b"}"#, "printable ASCII"),
             ("{\"token\":\"a\\r\\nX-Evil: 1\"}", "printable ASCII"),
             (r#"{"token":"caf\u00e9"}"#, "printable ASCII"),
-            (r#"{"token":"t","expires_in":"60"}"#, "not the expected JSON"),
-            (r#"{"token":"t","issued_at":"yesterday"}"#, "issued_at"),
-            (r#"{"token":"t","refresh_token":"r r"}"#, "printable ASCII"),
         ];
         for (body, expected) in cases {
             match parse(body) {
@@ -313,6 +322,15 @@ mod tests {
         assert!(matches!(parse(&huge), Err(TokenError::ResponseTooLarge { limit: MAX_RESPONSE_LEN, .. })));
         let long = format!(r#"{{"token":"{}"}}"#, "a".repeat(MAX_TOKEN_LEN + 1));
         assert!(matches!(parse(&long), Err(TokenError::TokenTooLong { .. })));
+    }
+
+    #[test]
+    fn odd_advisory_fields_are_ignored_not_fatal() -> Result<(), TokenError> {
+        let r = parse(r#"{"token":"t","expires_in":"300","issued_at":"yesterday","refresh_token":"r r"}"#)?;
+        assert_eq!((r.expires_in, r.issued_at, r.refresh_token), (Some(300), None, None));
+        let r = parse(r#"{"token":"t","expires_in":{"a":1},"issued_at":5,"refresh_token":7}"#)?;
+        assert_eq!((r.expires_in, r.lifetime_secs()), (None, MIN_LIFETIME_SECS));
+        Ok(())
     }
 
     #[test]
