@@ -28,7 +28,8 @@ export async function example(): Promise<string[]> {
     credentials: { "registry.example": { username: "me", password: "secret" }, "ghcr.io": { token: "t" } },
     platform: "linux/arm64/v8",
     concurrency: 2,
-    limits: { maxUncompressedSize: 1 << 30, maxRatio: 100, ratioFloor: 1 << 20, maxZstdWindow: 1 << 27 },
+    limits: { maxTags: 50_000, maxUncompressedSize: 1 << 30, maxRatio: 100, ratioFloor: 1 << 20, maxZstdWindow: 1 << 27 },
+    timeouts: { headersMs: 10_000, idleMs: 20_000 },
     workers: () => new Worker(new URL("./worker.js", import.meta.url), { type: "module" }),
   });
   const controller = new AbortController();
@@ -59,10 +60,23 @@ export async function example(): Promise<string[]> {
   return out;
 }
 
+/** Every layer status, spelled out (the switch is exhaustive under --strict). */
+function statusWord(status: LayerResult["status"]): string {
+  switch (status) {
+    case "ok":
+      return "verified";
+    case "mismatch":
+      return "not what was claimed";
+    case "error":
+      return "not checked";
+  }
+}
+
 function describeLayer(layer: LayerResult): string[] {
   const lines = [
     `${layer.index} ${layer.mediaType} ${layer.digest} ${layer.size} ${layer.diffId ?? ""}`,
     `${layer.computedDigest ?? ""} ${layer.computedDiffId ?? ""} ${layer.bytes} ${layer.uncompressedBytes} ${layer.ok}`,
+    statusWord(layer.status),
     `${layer.error?.code ?? ""} ${layer.error?.message ?? ""}`,
     ...layer.otherErrors.map((e) => `${e.code}: ${e.message}`),
   ];
