@@ -22,7 +22,7 @@ use regsight_core::{Compression, Digest, DigestVerifier, ErrorCode, ImageId, MAN
 use serde::Serialize;
 use web_sys::AbortSignal;
 
-use crate::error::ClientError;
+use crate::error::{ClientError, cut};
 use crate::fetch::HttpRequest;
 use crate::layer::{LayerJob, verify_body};
 use crate::options::Timeouts;
@@ -766,15 +766,17 @@ async fn list_pages(
         let Some(next) = next_link(&link, &answered_by)? else { return Ok(items) };
         let on_registry = HttpUrl::parse(&next.url).is_ok_and(|u| u.origin() == registry.base().origin());
         if !on_registry {
-            return Err(ClientError::Unsupported(format!(
+            return Err(ClientError::Refused(format!(
                 "the registry's next {} page is on another origin ({}); not following it",
-                pages.what, next.url
+                pages.what,
+                cut(&next.url)
             )));
         }
         if !seen.insert(next.url.clone()) {
-            return Err(ClientError::Unsupported(format!(
+            return Err(ClientError::Refused(format!(
                 "the registry's {} pages loop back to {}",
-                pages.what, next.url
+                pages.what,
+                cut(&next.url)
             )));
         }
         url = next.url;

@@ -101,6 +101,10 @@ pub enum ClientError {
     /// Something we understand but do not support.
     #[error("{0}")]
     Unsupported(String),
+    /// Something a registry asked for that regsight refuses to do, for safety (credentials to
+    /// another origin, a list continuing elsewhere or looping).
+    #[error("refused for safety: {0}")]
+    Refused(String),
     /// A verification worker reported an error.
     #[error("{message}")]
     Worker {
@@ -138,7 +142,7 @@ impl ClientError {
             Self::TooLarge { .. } => ErrorCode::LimitExceeded,
             Self::Timeout { .. } => ErrorCode::Timeout,
             Self::Options(_) => ErrorCode::InvalidArgument,
-            Self::Unsupported(_) => ErrorCode::Unsupported,
+            Self::Unsupported(_) | Self::Refused(_) => ErrorCode::Unsupported,
             Self::WorkerFailed(_) => ErrorCode::Worker,
             Self::Js(_) => ErrorCode::InvalidResponse,
         }
@@ -181,4 +185,13 @@ pub fn js_error(code: ErrorCode, message: &str) -> JsValue {
     // Setting a property on a fresh Error cannot fail.
     let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
     error.into()
+}
+
+/// Registry-controlled text (a URL, a header) cut to a bound before it goes into a message.
+pub fn cut(text: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_owned(),
+    }
 }

@@ -12,7 +12,7 @@ use regsight_core::retry::{self, Retry};
 use regsight_core::transcript::{AuthSent, Purpose, RecordedRequest, Transcript};
 use web_sys::AbortSignal;
 
-use crate::error::ClientError;
+use crate::error::{ClientError, cut};
 use crate::fetch::{self, HttpRequest, HttpResponse, now};
 use crate::options::Timeouts;
 use crate::timer::Delay;
@@ -129,9 +129,9 @@ impl Registry {
                 Action::Send { authorization } => {
                     let value = match &authorization {
                         Some(header) if !header.may_send_to(attempt.url()) => {
-                            return Err(ClientError::Unsupported(format!(
-                                "refusing to send credentials to {}",
-                                attempt.url()
+                            return Err(ClientError::Refused(format!(
+                                "the registry's credentials would go to {}",
+                                cut(attempt.url())
                             )));
                         }
                         Some(header) => Some(header.value().to_owned()),
