@@ -115,15 +115,16 @@ pub(crate) enum Lifetime {
     WithCaller,
 }
 
-/// Builds the token server, (re)starts the rig, pushes the fixtures and writes `rig.json`.
+/// Builds the rig's servers, (re)starts the rig, pushes the fixtures, describes the evil registry
+/// and writes `rig.json`.
 pub(crate) fn rig_up(paths: &RigPaths, lifetime: Lifetime) -> Result<RigInfo> {
-    let tokend = build_tokend()?;
+    let (tokend, evil) = build_tokend()?;
     services::stop(paths)?;
     if paths.root.exists() {
         std::fs::remove_dir_all(&paths.root)?;
     }
     println!("starting rig {:?} on ports {}..", paths.name, paths.base_port);
-    services::start(paths, &UpOptions { tokend, page: None, detach: lifetime == Lifetime::Detached })?;
+    services::start(paths, &UpOptions { tokend, evil, page: None, detach: lifetime == Lifetime::Detached })?;
     println!("building and pushing fixtures");
     let (open, token, basic, token_server) = services::registries(paths);
     let (redirecting, cdn) = services::redirecting(paths);
@@ -145,14 +146,19 @@ pub(crate) fn rig_up(paths: &RigPaths, lifetime: Lifetime) -> Result<RigInfo> {
         fixtures,
         logs: paths.logs(),
         storage: paths.storage(),
+        evil: Some(regsight_rig::evil::describe(paths).inspect_err(|_| {
+            let _ = services::stop(paths);
+        })?),
     };
     info.save(&paths.info_file())?;
     Ok(info)
 }
 
-fn build_tokend() -> Result<PathBuf> {
-    cargo(&["build", "--quiet", "-p", "regsight-rig", "--bin", "regsight-tokend"])?;
-    Ok(workspace_root().join("target").join("debug").join("regsight-tokend"))
+/// Builds the rig's own servers: the token server and the evil registry.
+fn build_tokend() -> Result<(PathBuf, PathBuf)> {
+    cargo(&["build", "--quiet", "-p", "regsight-rig", "--bin", "regsight-tokend", "--bin", "regsight-evil"])?;
+    let debug = workspace_root().join("target").join("debug");
+    Ok((debug.join("regsight-tokend"), debug.join("regsight-evil")))
 }
 
 /// Runs cargo in the workspace root; a failure is an error.

@@ -1068,6 +1068,14 @@ impl Builder {
         Ok(fixture)
     }
 
+    /// Ground truth of the single-platform image `repo:reference` as the registry at this builder's
+    /// host serves it (curl, `sha256sum`, `gzip -dc`, `tar -t`), its downloads kept in `dir`.
+    pub fn served_image(&self, repo: &str, reference: &str, dir: &Path) -> Result<ImageTruth> {
+        fs::create_dir_all(dir)?;
+        let (manifest, json) = self.manifest_truth(repo, reference, dir)?;
+        self.image_truth(repo, "linux/amd64".into(), manifest, &json, dir, Listing::Tar)
+    }
+
     /// A manifest as the open registry serves it (curl, every manifest type accepted).
     fn served_manifest(&self, repo: &str, reference: &str) -> Result<Served> {
         let headers = self.build.join("manifest-headers.txt");

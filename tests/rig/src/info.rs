@@ -1,5 +1,6 @@
 //! `rig.json`: what a running rig offers, written by `rig up` and read by every test.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,62 @@ pub struct RigInfo {
     pub logs: PathBuf,
     /// The registries' shared storage directory.
     pub storage: PathBuf,
+    /// The evil registry (`regsight-evil`): one hostile behaviour per repository. Absent from the
+    /// `rig.json` of a rig started before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evil: Option<EvilInfo>,
+}
+
+/// The evil registry: a server of our own (`regsight-evil`) that misbehaves in one way per
+/// repository, `evil/<name>` (also under `evil/<name>/<anything>`: the same behaviour with its own
+/// retry counters). It answers CORS itself (the request's `Origin` or `*`) except where the
+/// behaviour is the connection itself, and `GET /v2/` with 200.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvilInfo {
+    /// Base URL, e.g. `http://127.0.0.1:15014`.
+    pub url: String,
+    /// `host:port`, as written in an image reference.
+    pub host: String,
+    /// Base URL of its other origin (another port of the same server): `/cdn/<digest>` serves any
+    /// of its blobs without auth; the target of `evil/redirect-cross`'s blob redirects.
+    pub other_url: String,
+    /// The tag each repository that serves an image answers (its manifest digest works too).
+    pub tag: String,
+    /// The `service` of its challenges and token endpoints.
+    pub service: String,
+    /// Its request log, one line per request:
+    /// `<main|other> <METHOD> <target> origin=<Origin|-> auth=<who> [form=<fields>] -> <outcome>`;
+    /// `<who>` is `-` without `Authorization`, `bearer`, `basic:<user>` (never the password) or
+    /// `?<scheme>`; `form=` lists a POST body's fields with `password` and `refresh_token` values
+    /// written `*`; `<outcome>` is the status, followed by `drip`, `lie` (a `Content-Length` larger
+    /// than what is sent before the connection closes) or nothing, or `hang` (nothing is sent).
+    /// Targets and values are written with spaces and non-printable bytes as `%XX`. A malformed
+    /// request: `<main|other> - - origin=- auth=- -> <status> (<why>)`.
+    pub log: PathBuf,
+    /// Every repository (`evil/<name>`) and what it does.
+    pub repositories: BTreeMap<String, String>,
+    /// Ground truth of `evil/good` at [`EvilInfo::tag`] (curl, `sha256sum`, `gzip -dc`, `tar -t`):
+    /// the control, whose bytes the misbehaving repositories reuse.
+    pub good: ImageTruth,
+    /// The layer of `evil/gzip-bomb`, its digest and size by `curl | sha256sum` and `wc -c`.
+    pub gzip_bomb: StreamTruth,
+    /// The manifest of `evil/huge-manifest`, its digest and size by `curl | sha256sum` and `wc -c`.
+    pub huge_manifest: StreamTruth,
+}
+
+/// Digest and size of a large object of the evil registry, from what curl downloads (not kept).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamTruth {
+    /// `sha256:<hex>` by `sha256sum`.
+    pub digest: String,
+    /// Byte count by `wc -c`.
+    pub size: u64,
+    /// What it is said to inflate to (the gzip bomb: 10 GiB, its gzip trailer's claim too), not
+    /// measured at rig up; `null` for anything else.
+    #[serde(default)]
+    pub inflated_size: Option<u64>,
 }
 
 /// One registry of the rig.
@@ -306,6 +363,18 @@ impl RigInfo {
     /// The fixture whose ground truth applies to a hub image.
     pub fn hub_fixture(&self, image: &HubImage) -> Result<&Fixture> {
         self.fixture(&image.fixture)
+    }
+
+    /// The evil registry, or instructions when this rig started before it existed.
+    pub fn evil(&self) -> Result<&EvilInfo> {
+        self.evil.as_ref().ok_or_else(|| {
+            rig_err!(
+                "rig {:?} has no evil registry: it was started before there was one; restart it with \
+                 `cargo xtask rig up --name {}`",
+                self.name,
+                self.name
+            )
+        })
     }
 
     /// The user called `name`.

@@ -5,11 +5,13 @@
 //! Everything lives under `target/rig/<name>/` and listens on loopback only.
 
 pub mod cmd;
+pub mod evil;
 pub mod fixtures;
 pub mod info;
 pub mod jwt;
 pub mod paths;
 pub mod services;
+pub mod web;
 
 pub use info::RigInfo;
 pub use paths::RigPaths;

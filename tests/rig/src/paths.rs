@@ -42,6 +42,10 @@ pub mod port {
     pub const BASIC_REGISTRY: u16 = 12;
     /// The hub registry itself (token auth, realm on [`HUB_AUTH`]; behind [`HUB_FRONT`]).
     pub const HUB_REGISTRY: u16 = 13;
+    /// The evil registry (`regsight-evil`): one hostile behaviour per repository, CORS answered itself.
+    pub const EVIL: u16 = 14;
+    /// The evil registry's other origin: the target of its cross-origin blob redirects.
+    pub const EVIL_OTHER: u16 = 15;
     /// The rendered site (`cargo xtask site`) that tests and the demo serve with its own nginx.
     pub const SITE: u16 = 20;
 }

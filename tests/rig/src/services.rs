@@ -1,5 +1,5 @@
 //! Configuring, starting and stopping the rig's processes: five registries (open, token, basic,
-//! hub, pull-through cache), the token server and nginx.
+//! hub, pull-through cache), the token server, the evil registry and nginx.
 
 use std::fs;
 use std::net::{SocketAddr, TcpStream};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::info::{CdnInfo, HubInfo, PullThroughInfo, RegistryInfo, TokenServerInfo, User};
 use crate::paths::{RigPaths, port, workspace_root};
-use crate::{Result, cmd, fixtures, rig_err};
+use crate::{Result, cmd, evil, fixtures, rig_err};
 
 /// The `service` the token registry and token server agree on.
 pub const SERVICE: &str = "regsight-rig";
@@ -24,6 +24,8 @@ pub const TOKEN_EXPIRES_IN: u64 = 60;
 pub struct UpOptions {
     /// Path of the built `regsight-tokend` binary.
     pub tokend: PathBuf,
+    /// Path of the built `regsight-evil` binary.
+    pub evil: PathBuf,
     /// A directory for nginx to serve as the demo page, and the port to serve it on.
     pub page: Option<(PathBuf, u16)>,
     /// Keep the services running after this process exits (own process group).
@@ -179,6 +181,7 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         "users": users(),
     });
     fs::write(conf.join("tokend.json"), serde_json::to_vec_pretty(&tokend_config)?)?;
+    fs::write(conf.join("evil.json"), serde_json::to_vec_pretty(&evil::server_config(paths))?)?;
     write_nginx_config(paths, options.page.as_ref())?;
 
     let mut services = Services { children: Vec::new() };
@@ -194,6 +197,9 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
     let mut tokend = Command::new(&options.tokend);
     tokend.arg(conf.join("tokend.json"));
     services.spawn(paths, "tokend", tokend, options.detach)?;
+    let mut evil = Command::new(&options.evil);
+    evil.arg(conf.join("evil.json"));
+    services.spawn(paths, "evil", evil, options.detach)?;
     let mut nginx = Command::new("nginx");
     nginx
         .arg("-p")
@@ -212,6 +218,8 @@ pub fn start(paths: &RigPaths, options: &UpOptions) -> Result<Services> {
         ("registry-basic", port::BASIC_REGISTRY),
         ("registry-hub", port::HUB_REGISTRY),
         ("tokend", port::TOKEN_SERVER),
+        ("evil", port::EVIL),
+        ("evil", port::EVIL_OTHER),
         ("nginx", port::TOKEN_FRONT),
         ("nginx", port::BASIC_FRONT),
         ("nginx", port::REDIRECT_FRONT),

@@ -15,14 +15,13 @@
 //!
 //! Usage: `regsight-tokend CONFIG.json` (written by `cargo xtask rig up`).
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use regsight_rig::jwt::TokenSigner;
+use regsight_rig::web::{no_whitespace, parse_query, rfc3339, unix_now};
 use serde::Deserialize;
 use tiny_http::{Header, Method, Request, Response, Server};
 
@@ -194,11 +193,6 @@ fn basic_user(request: &Request) -> String {
         .unwrap_or_else(|| "?malformed".into())
 }
 
-/// `s` with each whitespace character written `%20`, so a log field stays one word.
-fn no_whitespace(s: &str) -> String {
-    s.chars().map(|c| if c.is_whitespace() { "%20".to_owned() } else { c.to_string() }).collect()
-}
-
 /// The access entry granted for one requested scope, if any.
 fn grant(scope: &str, account: Option<&str>) -> Option<serde_json::Value> {
     let (kind, rest) = scope.split_once(':')?;
@@ -217,59 +211,4 @@ fn grant(scope: &str, account: Option<&str>) -> Option<serde_json::Value> {
 fn error(status: u16, code: &str, message: &str) -> (u16, String) {
     let body = serde_json::json!({ "errors": [{ "code": code, "message": message }] });
     (status, body.to_string())
-}
-
-fn parse_query(query: &str) -> HashMap<String, Vec<String>> {
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        map.entry(percent_decode(key)).or_default().push(percent_decode(value));
-    }
-    map
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (civil-from-days, proleptic Gregorian).
-fn rfc3339(unix: u64) -> String {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
