@@ -142,13 +142,27 @@ pub enum ReferenceError {
         /// Position of the `[`.
         position: usize,
     },
-    /// The registry port is empty or not made of digits.
-    #[error("registry port {port:?} at byte {position} must be a number")]
+    /// The registry port is not a number from 1 to 65535.
+    #[error("registry port {port:?} at byte {position} must be a number from 1 to 65535")]
     BadPort {
         /// The port as written.
         port: String,
         /// Where it starts.
         position: usize,
+    },
+    /// The bracketed registry address is not an IPv6 address.
+    #[error("registry [{address}] is not an IPv6 address")]
+    BadIpv6 {
+        /// What was inside the brackets.
+        address: String,
+    },
+    /// The registry's host name is longer than a DNS name can be.
+    #[error("registry host is {length} bytes long; the limit is {limit}")]
+    RegistryTooLong {
+        /// The limit in bytes.
+        limit: usize,
+        /// Its length in bytes.
+        length: usize,
     },
     /// The repository path is longer than [`MAX_REPOSITORY_LEN`].
     #[error("repository name {repository:?} is {length} bytes long; the limit is {limit}")]
@@ -340,8 +354,12 @@ impl Reference {
     }
 
     /// The short form `docker images` shows: `python:2.7`, `someone/app:1`, `ghcr.io/o/r:tag`.
+    ///
+    /// Unlike Docker's, it always reads back as the same reference: a Docker Hub repository whose
+    /// first component would read as a registry (`docker.io/r.y/a`) keeps its `docker.io/`.
     pub fn familiar(&self) -> String {
-        let name = if self.registry == DOCKER_HUB {
+        let first = self.repository.split('/').next().unwrap_or_default();
+        let name = if self.registry == DOCKER_HUB && !names_a_registry(first) {
             match self.repository.strip_prefix(OFFICIAL_PREFIX) {
                 Some(rest) if !rest.contains('/') => rest.to_owned(),
                 _ => self.repository.clone(),
@@ -444,17 +462,24 @@ fn check_registry(registry: &str) -> Result<(), ReferenceError> {
         }
     } else {
         let host_end = registry.find(':').unwrap_or(registry.len());
+        if host_end > MAX_HOST_LEN {
+            return Err(ReferenceError::RegistryTooLong { limit: MAX_HOST_LEN, length: host_end });
+        }
         check_domain_name(&registry[..host_end])?;
         (host_end < registry.len()).then_some(host_end + 1)
     };
     if let Some(start) = port_start {
         let port = &registry[start..];
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ReferenceError::BadPort { port: port.to_owned(), position: start });
+        let number = if port.bytes().all(|b| b.is_ascii_digit()) { port.parse::<u16>().ok() } else { None };
+        if number.is_none_or(|n| n == 0) {
+            return Err(ReferenceError::BadPort { port: crate::quote::shorten(port), position: start });
         }
     }
     Ok(())
 }
+
+/// Longest host name (a DNS name's limit).
+const MAX_HOST_LEN: usize = 253;
 
 /// Checks the inside of `[…]`: hex digits and colons, as Docker's grammar allows (position 1 on).
 fn check_ipv6(inner: &str) -> Result<(), ReferenceError> {
@@ -464,6 +489,10 @@ fn check_ipv6(inner: &str) -> Result<(), ReferenceError> {
     match inner.char_indices().find(|&(_, c)| !(c.is_ascii_hexdigit() || c == ':')) {
         Some((i, found)) => {
             Err(ReferenceError::BadCharacter { part: Part::Registry, found, position: 1 + i })
+        }
+        // The grammar's hex and colons, and also an address (`[1:2]` is not one).
+        None if inner.parse::<std::net::Ipv6Addr>().is_err() => {
+            Err(ReferenceError::BadIpv6 { address: crate::quote::shorten(inner) })
         }
         None => Ok(()),
     }

@@ -472,7 +472,7 @@ mod tests {
             ("https://-host/", "no usable host"),
             ("https://[zz::1]/", "no usable host"),
             ("https://[::1/", "no usable host"),
-            ("https://[1:2]/", "not a valid IPv6"),
+            ("https://[1:2]/", "IPv6"),
             ("https://[::1]x/", "no usable host"),
             ("https://host:/", "bad port"),
             ("https://host:0/", "bad port"),

@@ -156,12 +156,17 @@ fn refuse_top_level_array(bytes: &[u8], document: Document) -> Result<(), Decode
     })
 }
 
+/// Longest parser message or field path quoted in an error, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
 /// Sorts a serde_json error into our variants, keeping the message without its location suffix.
 fn classify(document: Document, path: String, err: &serde_json::Error) -> DecodeError {
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    // serde quotes the offending value, which is registry text of any length: cut it.
+    let message = crate::quote::truncate(full.strip_suffix(&suffix).unwrap_or(&full), MAX_MESSAGE_CHARS);
+    let path = crate::quote::truncate(&path, MAX_MESSAGE_CHARS);
     match err.classify() {
         serde_json::error::Category::Data => DecodeError::Invalid { document, path, message, line, column },
         _ if message.starts_with("recursion limit exceeded") => {
