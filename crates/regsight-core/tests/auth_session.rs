@@ -229,6 +229,14 @@ fn token_service_failures() -> TestResult {
             Ok(action) => panic!("{status}: {action:?}"),
             Err(e) => assert_eq!(e.code(), code, "{status}: {e}"),
         }
+        // The failed realm is forgotten: the next repository goes without credentials first and
+        // learns its own realm, rather than being sent to this one.
+        let (_, action) = session.start(
+            "https://registry.example/v2/library/busybox/manifests/1",
+            pull("library/busybox"),
+            T0,
+        )?;
+        assert_eq!(action, Action::Send { authorization: None }, "{status}");
     }
     Ok(())
 }

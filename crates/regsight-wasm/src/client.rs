@@ -684,8 +684,8 @@ async fn run_layer(
     }
     let answer = registry.send("GET", &job.url, scopes, None, purpose, signal).await?;
     let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
-    let report = verify_body(job, response, signal, on_progress).await?;
-    Ok(Streamed { summary: report.summary(), files: report.listing })
+    let verified = verify_body(job, response, signal, on_progress).await?;
+    Ok(Streamed { summary: verified.summary, files: verified.files })
 }
 
 /// The chain verdict over what was fetched.

@@ -62,6 +62,17 @@ pub enum ClientError {
         /// What the browser said.
         detail: String,
     },
+    /// The connection broke while the body was being read (the headers had arrived, so this is
+    /// not CORS): a registry that closed early, or a network that failed mid-way.
+    #[error("the connection to {url} broke after {received} bytes of the body: {detail}")]
+    BodyBroken {
+        /// The URL.
+        url: String,
+        /// Body bytes received before it broke.
+        received: u64,
+        /// What the runtime said.
+        detail: String,
+    },
     /// The caller aborted the operation.
     #[error("aborted")]
     Aborted,
@@ -136,7 +147,7 @@ impl ClientError {
             Self::CredentialKey(e) => e.code(),
             Self::ImageId(e) => e.code(),
             Self::Registry { code, .. } | Self::Worker { code, .. } => *code,
-            Self::Network { .. } => ErrorCode::Network,
+            Self::Network { .. } | Self::BodyBroken { .. } => ErrorCode::Network,
             Self::Aborted => ErrorCode::Aborted,
             Self::DigestMismatch { .. } => ErrorCode::DigestMismatch,
             Self::TooLarge { .. } => ErrorCode::LimitExceeded,
@@ -157,18 +168,40 @@ impl ClientError {
         data.into()
     }
 
-    /// Classifies a rejected `fetch` or stream read: an abort, or a network failure.
+    /// Classifies a rejected `fetch`: an abort, or a network failure (most often CORS).
     pub fn from_fetch_failure(url: &str, error: &JsValue) -> Self {
-        let name = js_sys::Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string());
-        if name.as_deref() == Some("AbortError") {
-            return Self::Aborted;
+        match failure_detail(error) {
+            None => Self::Aborted,
+            Some(detail) => Self::Network { url: url.to_owned(), detail },
         }
-        let detail = js_sys::Reflect::get(error, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_else(|| format!("{error:?}"));
-        Self::Network { url: url.to_owned(), detail }
     }
+
+    /// Classifies a rejected read of a body, `received` bytes in: an abort, or a broken connection.
+    pub fn from_body_failure(url: &str, received: u64, error: &JsValue) -> Self {
+        match failure_detail(error) {
+            None => Self::Aborted,
+            Some(detail) => Self::BodyBroken { url: url.to_owned(), received, detail },
+        }
+    }
+}
+
+/// What a rejected fetch or read says (its `message` and, in Node, its `cause`), or `None` for
+/// an abort.
+fn failure_detail(error: &JsValue) -> Option<String> {
+    let text = |value: &JsValue, key: &str| {
+        js_sys::Reflect::get(value, &key.into()).ok().and_then(|v| v.as_string())
+    };
+    if text(error, "name").as_deref() == Some("AbortError") {
+        return None;
+    }
+    let mut detail = text(error, "message").unwrap_or_else(|| format!("{error:?}"));
+    // Node's fetch says only "fetch failed" or "terminated"; the reason is in `cause`.
+    if let Ok(cause) = js_sys::Reflect::get(error, &"cause".into())
+        && let Some(reason) = text(&cause, "message").or_else(|| text(&cause, "code"))
+    {
+        detail = format!("{detail} ({reason})");
+    }
+    Some(cut(&detail))
 }
 
 /// A JS `Error` with `name = "RegsightError"`, the message, and `code`.

@@ -106,10 +106,13 @@ pub async fn send(
     init.set_signal(Some(&abort.controller.signal()));
     let req = Request::new_with_str_and_init(request.url, &init)
         .map_err(|e| ClientError::from_fetch_failure(request.url, &e))?;
-    let answer = select(JsFuture::from(global_fetch(&req)), Delay::new(timeouts.headers_ms)).await;
+    let pending = global_fetch(&req);
+    let answer = select(JsFuture::from(pending.clone()), Delay::new(timeouts.headers_ms)).await;
     let response = match answer {
         Either::Left((answer, _)) => answer.map_err(|e| ClientError::from_fetch_failure(request.url, &e))?,
         Either::Right(_) => {
+            // Aborting rejects the pending fetch, which nobody awaits any more: not an error.
+            quiet(&pending);
             abort.controller.abort();
             return Err(ClientError::Timeout {
                 url: request.url.to_owned(),
@@ -182,14 +185,19 @@ impl HttpResponse {
         let reader: ReadableStreamDefaultReader =
             stream.get_reader().dyn_into().map_err(|v| ClientError::Js(format!("body reader is {v:?}")))?;
         let mut buffer = vec![0u8; CHUNK_BUFFER];
+        let mut received: u64 = 0;
         let result = loop {
             if signal.is_some_and(AbortSignal::aborted) {
                 break Err(ClientError::Aborted);
             }
-            let step = match select(JsFuture::from(reader.read()), Delay::new(self.idle_ms)).await {
+            let read = reader.read();
+            let step = match select(JsFuture::from(read.clone()), Delay::new(self.idle_ms)).await {
                 Either::Left((Ok(step), _)) => step,
-                Either::Left((Err(e), _)) => break Err(ClientError::from_fetch_failure(&self.url, &e)),
+                Either::Left((Err(e), _)) => {
+                    break Err(ClientError::from_body_failure(&self.url, received, &e));
+                }
                 Either::Right(_) => {
+                    quiet(&read);
                     self.abort.controller.abort();
                     break Err(ClientError::Timeout {
                         url: self.url.clone(),
@@ -207,6 +215,7 @@ impl HttpResponse {
                 Ok(chunk) => chunk,
                 Err(v) => break Err(ClientError::Js(format!("body chunk is {v:?}"))),
             };
+            received += u64::from(chunk.length());
             match copy_through(&chunk, &mut buffer, &mut sink) {
                 Ok(ControlFlow::Continue(())) => {}
                 Ok(ControlFlow::Break(())) => break Ok(true),
@@ -215,10 +224,22 @@ impl HttpResponse {
         };
         if !matches!(result, Ok(false)) {
             // Tell the browser we no longer want the body; its own errors do not matter here.
-            let _ = reader.cancel();
+            quiet(&reader.cancel());
         }
         result.map(|_| ())
     }
+}
+
+thread_local! {
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// Marks a promise whose rejection nobody will await as handled, so it is not reported as an
+/// unhandled rejection (which Node turns into a crash).
+fn quiet(promise: &Promise) {
+    IGNORE.with(|ignore| {
+        let _ = promise.catch(ignore);
+    });
 }
 
 /// Feeds one JS chunk to `sink` through `buffer`, one buffer-sized slice at a time.

@@ -178,7 +178,14 @@ pub fn settings(options: &JsValue) -> Result<Settings, ClientError> {
     let options: ClientOptions = if data.is_undefined() || data.is_null() {
         ClientOptions::default()
     } else {
-        serde_wasm_bindgen::from_value(data).map_err(|e| ClientError::Options(e.to_string()))?
+        // Through JSON, so that unknown keys are refused (`deny_unknown_fields`) and the error
+        // names the key where it is.
+        let json: serde_json::Value = serde_wasm_bindgen::from_value(data)
+            .map_err(|e| ClientError::Options(format!("the options are not plain data: {e}")))?;
+        serde_path_to_error::deserialize(json).map_err(|e| {
+            let message: String = e.inner().to_string().chars().take(300).collect();
+            ClientError::Options(format!("{}: {message}", e.path()))
+        })?
     };
     options.into_settings(page_url().as_deref(), factory.map(JsCast::unchecked_into))
 }

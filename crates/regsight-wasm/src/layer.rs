@@ -3,7 +3,10 @@
 
 use std::ops::ControlFlow;
 
-use regsight_core::verify::{LayerReport, LayerVerifier, ListingOptions, Progress, VerifyOptions};
+use regsight_core::reported::ReportedError;
+use regsight_core::verify::{
+    LayerSummary, LayerVerifier, ListingOptions, Progress, TarListing, VerifyOptions,
+};
 use regsight_core::{Digest, MediaType};
 use serde::{Deserialize, Serialize};
 use web_sys::AbortSignal;
@@ -62,14 +65,24 @@ impl Throttle {
     }
 }
 
-/// Streams `response`'s body through a verifier for `job`; returns the report even when the
-/// content is bad (that is a finding, not a failure). Errors are aborts and network failures.
+/// What streaming one layer found: the chain-facing summary and, when asked, the listing.
+pub struct Verified {
+    /// The verifier's findings.
+    pub summary: LayerSummary,
+    /// The tar listing, when asked for.
+    pub files: Option<TarListing>,
+}
+
+/// Streams `response`'s body through a verifier for `job`; returns the findings even when the
+/// content is bad (that is a finding, not a failure). A connection that breaks mid-body is a
+/// finding too: the verifier says what the bytes received were (short, with their digest), and
+/// the break is among its other errors. Errors are aborts, timeouts and failures to start.
 pub async fn verify_body(
     job: &LayerJob,
     response: HttpResponse,
     signal: Option<&AbortSignal>,
     mut on_progress: impl FnMut(Progress),
-) -> Result<LayerReport, ClientError> {
+) -> Result<Verified, ClientError> {
     let mut options = job.options;
     if job.list_files && options.listing.is_none() {
         options.listing = Some(ListingOptions::default());
@@ -90,7 +103,16 @@ pub async fn verify_body(
             Ok(ControlFlow::Continue(()))
         })
         .await;
-    streamed?;
+    let broken = match streamed {
+        Ok(()) => None,
+        Err(error @ ClientError::BodyBroken { .. }) => Some(error),
+        Err(error) => return Err(error),
+    };
     on_progress(verifier.progress());
-    Ok(verifier.finish())
+    let report = verifier.finish();
+    let mut summary = report.summary();
+    if let Some(error) = broken {
+        summary.other_errors.push(ReportedError::new(error.code(), error.to_string()));
+    }
+    Ok(Verified { summary, files: report.listing })
 }

@@ -24,8 +24,8 @@ pub struct ClientOptions {
     pub credentials: BTreeMap<String, CredentialsInput>,
     /// Platform chosen from indexes (default `linux/amd64`).
     pub platform: Option<String>,
-    /// Layers verified at once.
-    pub concurrency: Option<usize>,
+    /// Layers verified at once (1 to 16).
+    pub concurrency: Option<f64>,
     /// Caps on what a registry may make the client read.
     pub limits: Option<LimitsInput>,
     /// How long a registry may stay silent.
@@ -35,29 +35,29 @@ pub struct ClientOptions {
 }
 
 /// `limits`: caps on what a registry may make the client read (each optional).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LimitsInput {
     /// Most tags a repository may list, over all its pages (default 100,000).
-    pub max_tags: Option<u64>,
+    pub max_tags: Option<f64>,
     /// Most uncompressed bytes of one layer (default 32 GiB).
-    pub max_uncompressed_size: Option<u64>,
+    pub max_uncompressed_size: Option<f64>,
     /// Most uncompressed bytes per compressed byte of a layer (default 100).
-    pub max_ratio: Option<u64>,
+    pub max_ratio: Option<f64>,
     /// Bytes a layer may always inflate to, whatever its ratio (default 1 MiB).
-    pub ratio_floor: Option<u64>,
+    pub ratio_floor: Option<f64>,
     /// Largest zstd window (decoder memory) accepted (default 128 MiB).
-    pub max_zstd_window: Option<u64>,
+    pub max_zstd_window: Option<f64>,
 }
 
 /// `timeouts`: how long a registry may stay silent (each optional, in milliseconds).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TimeoutsInput {
     /// Longest wait for response headers (default 30 s).
-    pub headers_ms: Option<u32>,
+    pub headers_ms: Option<f64>,
     /// Longest wait for the next body bytes (default 60 s).
-    pub idle_ms: Option<u32>,
+    pub idle_ms: Option<f64>,
 }
 
 /// How long a registry may stay silent before a request is a `TIMEOUT`.
@@ -79,22 +79,35 @@ impl Default for Timeouts {
 /// Most tags a repository may list by default.
 pub const DEFAULT_MAX_TAGS: u64 = 100_000;
 
-/// `value` when it lies in `range`, else an `INVALID_ARGUMENT` naming `key`.
-fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+/// `value` as a whole number in `range` (`default` when absent), else an `INVALID_ARGUMENT`
+/// naming `key`. Numbers come from JavaScript as floats: fractions and negatives are refused here.
+fn in_range(
     key: &str,
-    value: Option<T>,
-    range: std::ops::RangeInclusive<T>,
-    default: T,
-) -> Result<T, ClientError> {
-    match value {
-        None => Ok(default),
-        Some(v) if range.contains(&v) => Ok(v),
-        Some(v) => Err(ClientError::Options(format!(
-            "{key} must be between {} and {}, not {v}",
+    value: Option<f64>,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, ClientError> {
+    let Some(v) = value else { return Ok(default) };
+    let whole = v.fract() == 0.0 && v >= 0.0 && v <= u64::MAX as f64;
+    match whole.then_some(v as u64).filter(|n| range.contains(n)) {
+        Some(n) => Ok(n),
+        None => Err(ClientError::Options(format!(
+            "{key} must be a whole number from {} to {}, not {v}",
             range.start(),
             range.end()
         ))),
     }
+}
+
+/// [`in_range`] for a number that fits 32 bits (milliseconds).
+fn in_range_u32(
+    key: &str,
+    value: Option<f64>,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> Result<u32, ClientError> {
+    let wide = in_range(key, value, u64::from(*range.start())..=u64::from(*range.end()), u64::from(default))?;
+    Ok(u32::try_from(wide).unwrap_or(default))
 }
 
 impl LimitsInput {
@@ -129,8 +142,8 @@ impl TimeoutsInput {
     fn resolve(self) -> Result<Timeouts, ClientError> {
         let d = Timeouts::default();
         Ok(Timeouts {
-            headers_ms: in_range("timeouts.headersMs", self.headers_ms, 1..=86_400_000, d.headers_ms)?,
-            idle_ms: in_range("timeouts.idleMs", self.idle_ms, 1..=86_400_000, d.idle_ms)?,
+            headers_ms: in_range_u32("timeouts.headersMs", self.headers_ms, 1..=86_400_000, d.headers_ms)?,
+            idle_ms: in_range_u32("timeouts.idleMs", self.idle_ms, 1..=86_400_000, d.idle_ms)?,
         })
     }
 }
@@ -208,8 +221,8 @@ impl ClientOptions {
             (None, Some(WorkersOption::Url(url))) => WorkerSource::url_if_supported(url),
             (None, Some(WorkersOption::Enabled(true)) | None) => WorkerSource::default_source(),
         };
-        let concurrency =
-            in_range("concurrency", self.concurrency, 1..=16, default_concurrency(workers.is_some()))?;
+        let fallback = default_concurrency(workers.is_some()) as u64;
+        let concurrency = in_range("concurrency", self.concurrency, 1..=16, fallback)? as usize;
         let (verify, max_tags) = self.limits.unwrap_or_default().resolve()?;
         let timeouts = self.timeouts.unwrap_or_default().resolve()?;
         Ok(Settings { endpoints, credentials, platform, concurrency, verify, max_tags, timeouts, workers })

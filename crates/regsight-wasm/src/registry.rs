@@ -98,19 +98,8 @@ impl Registry {
         purpose: Purpose,
         signal: Option<&AbortSignal>,
     ) -> Result<Authorized, ClientError> {
-        let mut retries = 0;
-        loop {
-            let answer = self.send_once(method, url, scopes.clone(), accept, purpose, signal).await?;
-            let retry_after = answer.response.header("Retry-After");
-            match retry::decide(method, answer.response.status(), retry_after.as_deref(), retries) {
-                Retry::No => return Ok(answer),
-                Retry::After(ms) => {
-                    drop(answer);
-                    wait(ms, signal).await?;
-                    retries += 1;
-                }
-            }
-        }
+        let send = || self.send_once(method, url, scopes.clone(), accept, purpose, signal);
+        retrying(method, signal, send, |answer| &answer.response).await
     }
 
     /// Sends `method url` once, with the authentication it needs.
@@ -206,6 +195,33 @@ impl Registry {
             }
         }
         Err(ClientError::Registry { code, status, message, url })
+    }
+}
+
+/// Sends with `send` until [`retry::decide`] says the answer (`response_of` it) is final: a short
+/// `429` waited out, a `502`-`504` to a read backed off, each a bounded number of times.
+pub async fn retrying<T, Fut>(
+    method: &str,
+    signal: Option<&AbortSignal>,
+    mut send: impl FnMut() -> Fut,
+    response_of: impl Fn(&T) -> &HttpResponse,
+) -> Result<T, ClientError>
+where
+    Fut: std::future::Future<Output = Result<T, ClientError>>,
+{
+    let mut retries = 0;
+    loop {
+        let answer = send().await?;
+        let response = response_of(&answer);
+        let retry_after = response.header("Retry-After");
+        match retry::decide(method, response.status(), retry_after.as_deref(), retries) {
+            Retry::No => return Ok(answer),
+            Retry::After(ms) => {
+                drop(answer);
+                wait(ms, signal).await?;
+                retries += 1;
+            }
+        }
     }
 }
 

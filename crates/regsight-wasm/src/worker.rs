@@ -10,7 +10,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::error::ClientError;
 use crate::fetch;
 use crate::layer::{LayerJob, verify_body};
-use crate::registry::Registry;
+use crate::registry::{Registry, retrying};
 use crate::timer::Interval;
 use crate::value::to_js;
 
@@ -71,15 +71,16 @@ async fn verify(scope: &DedicatedWorkerGlobalScope, data: JsValue) -> Result<JsV
         accept: None,
         authorization: job.authorization.as_deref(),
     };
-    let response = fetch::send(&request, None, job.timeouts).await?;
+    // The same bounded retries as the page's own requests (a short 429, a 502-504).
+    let response = retrying("GET", None, || fetch::send(&request, None, job.timeouts), |r| r).await?;
     let response = Registry::expect_ok(response, regsight_core::ErrorCode::BlobUnknown, None).await?;
-    let report = verify_body(&job, response, None, |progress| {
+    let verified = verify_body(&job, response, None, |progress| {
         if let Ok(progress) = to_js(&progress) {
             post(scope, tag::PROGRESS, Some(("progress", progress)));
         }
     })
     .await?;
-    to_js(&serde_json::json!({ "summary": report.summary(), "files": report.listing }))
+    to_js(&serde_json::json!({ "summary": verified.summary, "files": verified.files }))
         .map_err(|e| ClientError::Js(format!("{e:?}")))
 }
 

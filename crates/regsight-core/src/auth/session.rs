@@ -300,7 +300,25 @@ impl Session {
     }
 
     /// Takes the token realm's answer to [`Action::FetchToken`]: its status and body.
+    ///
+    /// When the realm fails, the session forgets it: the next request starts without credentials
+    /// and learns its realm from its own challenge, so one repository's broken realm does not
+    /// decide where every other repository's token requests go.
     pub fn handle_token_response(
+        &mut self,
+        attempt: &mut Attempt,
+        status: u16,
+        body: &[u8],
+        now: UnixMillis,
+    ) -> Result<Action, AuthError> {
+        let action = self.take_token_response(attempt, status, body, now);
+        if action.is_err() {
+            self.known = Known::Nothing;
+        }
+        action
+    }
+
+    fn take_token_response(
         &mut self,
         attempt: &mut Attempt,
         status: u16,
