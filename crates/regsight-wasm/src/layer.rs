@@ -35,7 +35,8 @@ pub struct LayerJob {
     pub diff_id: Option<Digest>,
     /// Verifier limits.
     pub options: VerifyOptions,
-    /// How long the registry may stay silent.
+    /// How long the registry may stay silent (the defaults when a job names none).
+    #[serde(default)]
     pub timeouts: Timeouts,
     /// Whether to list the tar's files.
     pub list_files: bool,
