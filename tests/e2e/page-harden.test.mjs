@@ -234,19 +234,33 @@ test("sign-in: a private image needs it; typed in it verifies, stays in memory, 
 
   // Remember in this tab: sessionStorage only, and a reload keeps the fields filled in.
   await page.getByTestId("remember").check();
-  const stored = await page.evaluate(() => Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k)).join("\n"));
-  assert.ok(stored.includes(alice.username) && stored.includes(alice.password), "remembered in sessionStorage");
+  const stored = await page
+    .waitForFunction(
+      ([user, password]) => {
+        const all = Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k)).join("\n");
+        return all.includes(user) && all.includes(password);
+      },
+      [alice.username, alice.password],
+      { timeout: 5_000 },
+    )
+    .then(() => true, () => false);
+  assert.ok(stored, "remembered in sessionStorage");
   await page.reload();
   assert.equal(await page.getByTestId("username").inputValue(), alice.username);
   assert.equal(await page.getByTestId("password").inputValue(), alice.password);
   assert.equal(await page.getByTestId("remember").isChecked(), true);
+  // The deep link inspects on load, signed in: wait for it before pressing Verify.
+  await page.getByTestId("manifest-digest").waitFor({ timeout: 30_000 });
   await page.getByTestId("verify").click();
   await assertVerified(page);
   await assertNotLeaked(page, seen, alice.password, "password");
 
   // Unchecking forgets at once: nothing stored, and the next load starts signed out.
   await page.getByTestId("remember").uncheck();
-  assert.equal(await page.evaluate(() => sessionStorage.length), 0, "unchecking forgets the sign-in");
+  const forgotten = await page
+    .waitForFunction(() => sessionStorage.length === 0, null, { timeout: 5_000 })
+    .then(() => true, () => false);
+  assert.ok(forgotten, "unchecking forgets the sign-in");
   await page.reload();
   assert.equal(await page.getByTestId("username").inputValue(), "");
   assert.equal(await page.getByTestId("password").inputValue(), "");
@@ -271,6 +285,9 @@ test("sign-in with a token from the token server verifies the private image", as
 
   const { page, seen } = await newPage();
   await page.goto(`${site.origin}/?image=${encodeURIComponent(`${rig.token.host}/${repository}:${f.tag}`)}`);
+  // The deep link inspects on load, without a sign-in: refused.
+  await page.getByTestId("error").waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId("error").textContent(), /UNAUTHORIZED|DENIED/);
   await page.getByTestId("token").fill(token);
   assert.equal(await page.getByTestId("username").inputValue(), "", "no username: the token alone signs in");
   await page.getByTestId("verify").click();
