@@ -299,6 +299,30 @@ test("sign-in with a token from the token server verifies the private image", as
   await page.close();
 });
 
+test("a remembered sign-in goes only to the registry it was typed for, not to one a link names", async () => {
+  const { page, seen } = await newPage();
+  const authorized = [];
+  page.on("request", async (r) => {
+    const header = (await r.allHeaders()).authorization;
+    if (header) authorized.push(`${new URL(r.url()).host} ${header.split(" ")[0]}`);
+  });
+  await page.goto(`${site.origin}/?image=${encodeURIComponent(`${rig.token.host}/private/docker-v2:v1`)}`);
+  await page.getByTestId("username").fill(alice.username);
+  await page.getByTestId("password").fill(alice.password);
+  await page.getByTestId("remember").check();
+  // Someone's link, opened in the same tab, names another registry that asks for Basic credentials.
+  await page.goto(`${site.origin}/?image=${encodeURIComponent(`${rig.basic.host}/private/docker-v2:v1`)}&verify=1`);
+  await page.getByTestId("error").waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId("error").textContent(), /UNAUTHORIZED|DENIED/);
+  assert.match(await page.getByTestId("login-elsewhere").textContent(), new RegExp(rig.token.host.replace(/\./g, "\\.")));
+  assert.deepEqual(authorized.filter((a) => a.startsWith(`${rig.basic.host} `)), [], "no credentials went to the other registry");
+  // Back on the registry it was typed for, the remembered sign-in works.
+  await page.goto(`${site.origin}/?image=${encodeURIComponent(`${rig.token.host}/private/docker-v2:v1`)}&verify=1`);
+  await assertVerified(page);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
 /** `Access-Control-*` header -> values, from a distribution config's `http.headers` (flow lists). */
 function corsHeaders(yaml) {
   const headers = {};

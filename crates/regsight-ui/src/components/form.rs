@@ -21,6 +21,19 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
         let registry = page.reference.with(|r| registry_of(r));
         if registry.is_empty() { "the registry in use".to_owned() } else { registry }
     };
+    // A sign-in typed for another registry is not sent to this one: say so.
+    let elsewhere = move || {
+        let registry = page.reference.with(|r| registry_of(r));
+        page.login
+            .with(|l| (l.is_given() && !l.registry.is_empty() && l.registry != registry).then(|| l.registry.clone()))
+            .map(|other| {
+                view! {
+                    <p class="small bad" data-testid="login-elsewhere">
+                        "The sign-in below is for " {other} ": it is not sent to this registry. Type it again to use it here."
+                    </p>
+                }
+            })
+    };
     view! {
         <form class="reference" on:submit=on_submit>
             <label class="wide">
@@ -58,6 +71,7 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
             </div>
             <fieldset class="login">
                 <legend>"Sign in to " <span data-testid="login-registry">{registry}</span> " (optional; kept in this tab's memory only)"</legend>
+                {elsewhere}
                 <LoginField page label="Username" kind="text" testid="username" autocomplete="username"
                     get=|l| &l.username set=|l| &mut l.username />
                 <LoginField page label="Password" kind="password" testid="password" autocomplete="current-password"
@@ -118,7 +132,13 @@ fn LoginField(
                 data-testid=testid
                 autocomplete=autocomplete
                 prop:value=move || page.login.with(|l| get(l).clone())
-                on:input=move |ev| page.login.update(|l| *set(l) = event_target_value(&ev))
+                on:input=move |ev| {
+                    let registry = page.reference.with_untracked(|r| registry_of(r));
+                    page.login.update(|l| {
+                        *set(l) = event_target_value(&ev);
+                        l.registry = registry;
+                    })
+                }
             />
         </label>
     }
