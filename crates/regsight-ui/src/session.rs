@@ -22,6 +22,9 @@ const REMEMBER_KEY: &str = "regsight.login";
 /// remember it in this tab (sessionStorage); never in the URL or localStorage.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Login {
+    /// The registry the sign-in is for (the reference's when typed, else the first one used):
+    /// it is sent there and nowhere else.
+    pub registry: String,
     /// Username, with `password`.
     pub username: String,
     /// Password (or access token used as one).
@@ -31,6 +34,11 @@ pub struct Login {
 }
 
 impl Login {
+    /// True when a username or token was typed.
+    pub fn is_given(&self) -> bool {
+        !self.token.trim().is_empty() || !self.username.trim().is_empty()
+    }
+
     /// The credentials to send, when something was typed.
     fn credentials(&self) -> Option<CredentialsInput> {
         if !self.token.trim().is_empty() {
@@ -48,8 +56,9 @@ impl Login {
     /// The sign-in remembered in this tab, if any.
     pub fn remembered() -> Option<Self> {
         let text = session_storage()?.get_item(REMEMBER_KEY).ok()??;
-        let mut fields = text.splitn(3, '\n').map(str::to_owned);
+        let mut fields = text.splitn(4, '\n').map(str::to_owned);
         Some(Self {
+            registry: fields.next().unwrap_or_default(),
             username: fields.next().unwrap_or_default(),
             password: fields.next().unwrap_or_default(),
             token: fields.next().unwrap_or_default(),
@@ -60,9 +69,10 @@ impl Login {
     pub fn remember(login: Option<&Self>) {
         let Some(storage) = session_storage() else { return };
         let _ = match login {
-            Some(l) => {
-                storage.set_item(REMEMBER_KEY, &format!("{}\n{}\n{}", l.username, l.password, l.token))
-            }
+            Some(l) => storage.set_item(
+                REMEMBER_KEY,
+                &format!("{}\n{}\n{}\n{}", l.registry, l.username, l.password, l.token),
+            ),
             None => storage.remove_item(REMEMBER_KEY),
         };
     }
@@ -79,7 +89,7 @@ pub struct Setup {
     pub mirror: String,
     /// Platform chosen from indexes, or empty for linux/amd64.
     pub platform: String,
-    /// The sign-in, for `registry`.
+    /// The sign-in: sent only when it is for `registry`.
     pub login: Login,
     /// The registry the sign-in is for (the reference's).
     pub registry: String,
@@ -99,7 +109,7 @@ impl Setup {
             mirrors.insert("docker.io".into(), mirror.into());
         }
         let mut credentials = BTreeMap::new();
-        if let Some(given) = self.login.credentials() {
+        if let Some(given) = self.login.credentials().filter(|_| self.login.registry == self.registry) {
             let key = mirrors.get(&self.registry).cloned().unwrap_or_else(|| self.registry.clone());
             credentials.insert(key, given);
         }

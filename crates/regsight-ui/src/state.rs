@@ -214,6 +214,11 @@ impl Page {
 
     /// The page's client for the current settings (the same one until they change).
     pub fn client(&self) -> Result<Rc<ClientCore>, Failure> {
+        // A sign-in typed before any reference belongs to the first registry it is used with.
+        let registry = registry_of(&self.reference.get_untracked());
+        if self.login.with_untracked(|l| l.is_given() && l.registry.is_empty()) && !registry.is_empty() {
+            self.login.update(|l| l.registry = registry);
+        }
         let setup = Setup {
             mirror: self.mirror.get_untracked(),
             platform: self.platform.get_untracked(),

@@ -1,15 +1,38 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use crate::session::Login;
+use crate::session::{Login, registry_of};
 use crate::state::Page;
 
-/// The reference input, the options, Verify and Cancel.
+/// The reference input, the options, Verify and Cancel. Enter in any field verifies.
 #[component]
 pub fn ReferenceForm(page: Page) -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         page.start(true);
+    };
+    // The sign-in is kept in this tab's sessionStorage while (and only while) "remember" is on:
+    // written as it is typed, removed the moment the box is unchecked.
+    Effect::new(move |_| {
+        let login = page.login.get();
+        Login::remember(page.remember.get().then_some(&login));
+    });
+    let registry = move || {
+        let registry = page.reference.with(|r| registry_of(r));
+        if registry.is_empty() { "the registry in use".to_owned() } else { registry }
+    };
+    // A sign-in typed for another registry is not sent to this one: say so.
+    let elsewhere = move || {
+        let registry = page.reference.with(|r| registry_of(r));
+        page.login
+            .with(|l| (l.is_given() && !l.registry.is_empty() && l.registry != registry).then(|| l.registry.clone()))
+            .map(|other| {
+                view! {
+                    <p class="small bad" data-testid="login-elsewhere">
+                        "The sign-in below is for " {other} ": it is not sent to this registry. Type it again to use it here."
+                    </p>
+                }
+            })
     };
     view! {
         <form class="reference" on:submit=on_submit>
@@ -47,7 +70,8 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
                 </button>
             </div>
             <fieldset class="login">
-                <legend>"Sign in to the registry in use (optional; kept in this tab's memory only)"</legend>
+                <legend>"Sign in to " <span data-testid="login-registry">{registry}</span> " (optional; kept in this tab's memory only)"</legend>
+                {elsewhere}
                 <LoginField page label="Username" kind="text" testid="username" autocomplete="username"
                     get=|l| &l.username set=|l| &mut l.username />
                 <LoginField page label="Password" kind="password" testid="password" autocomplete="current-password"
@@ -108,7 +132,13 @@ fn LoginField(
                 data-testid=testid
                 autocomplete=autocomplete
                 prop:value=move || page.login.with(|l| get(l).clone())
-                on:input=move |ev| page.login.update(|l| *set(l) = event_target_value(&ev))
+                on:input=move |ev| {
+                    let registry = page.reference.with_untracked(|r| registry_of(r));
+                    page.login.update(|l| {
+                        *set(l) = event_target_value(&ev);
+                        l.registry = registry;
+                    })
+                }
             />
         </label>
     }
