@@ -299,8 +299,8 @@ impl Page {
         page.load_tags(&client, &reference, &signal);
         page.run.set(if verify { Run::Verifying } else { Run::Idle });
         page.verification.set(None);
-        page.files.set(BTreeMap::new());
         if !inspected {
+            page.files.set(BTreeMap::new());
             page.resolved.set(None);
             page.config.set(None);
             page.progress.set(Vec::new());

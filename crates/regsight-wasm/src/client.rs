@@ -564,8 +564,8 @@ impl ClientCore {
                 let registry = registry.clone();
                 let on_progress = call.on_progress;
                 async move {
-                    let progress = |p| on_progress(job.index, p);
-                    match run_layer(&registry, pool, &job, scopes, call.signal, progress).await {
+                    let mut progress = |p| on_progress(job.index, p);
+                    match run_layer(&registry, pool, &job, scopes, call.signal, &mut progress).await {
                         Ok(done) => {
                             LayerOutcome { job, summary: Some(done.summary), files: done.files, error: None }
                         }
@@ -635,7 +635,8 @@ impl ClientCore {
             .ok_or_else(|| ClientError::Options(format!("the image has no layer {index}")))?;
         let scopes = pull_scope(&resolved.reference)?;
         let streamed =
-            run_layer(&resolved.registry, self.pool.as_ref(), &job, scopes, signal, on_progress).await?;
+            run_layer(&resolved.registry, self.pool.as_ref(), &job, scopes, signal, &mut |p| on_progress(p))
+                .await?;
         Ok(LayerOutcome { job, summary: Some(streamed.summary), files: streamed.files, error: None })
     }
 }
@@ -648,7 +649,7 @@ async fn run_layer(
     job: &LayerJob,
     scopes: ScopeSet,
     signal: Option<&AbortSignal>,
-    mut on_progress: impl FnMut(Progress),
+    on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Streamed, ClientError> {
     if job.media_type.is_foreign() {
         return Err(ClientError::Unsupported(format!(
@@ -673,7 +674,7 @@ async fn run_layer(
                 authorization: authorized.authorization.as_deref(),
             };
             registry.record(&request, purpose);
-            match pool.run(&authorized, signal, &mut on_progress).await {
+            match pool.run(&authorized, signal, &mut *on_progress).await {
                 Err(ClientError::Worker { code: ErrorCode::Unauthorized, .. }) if !retried => retried = true,
                 // A worker that cannot start or dies is no reason to fail: verify here instead.
                 Err(ClientError::WorkerFailed(_)) => break,
