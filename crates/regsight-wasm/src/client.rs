@@ -24,7 +24,9 @@ use web_sys::AbortSignal;
 
 use crate::error::{ClientError, cut};
 use crate::fetch::HttpRequest;
-use crate::layer::{LayerJob, verify_body};
+use crate::layer::LayerJob;
+#[cfg(feature = "in-process")]
+use crate::layer::verify_body;
 use crate::options::Timeouts;
 use crate::pool::{WorkerPool, WorkerSource};
 use crate::registry::Registry;
@@ -677,16 +679,46 @@ async fn run_layer(
             match pool.run(&authorized, signal, &mut *on_progress).await {
                 Err(ClientError::Worker { code: ErrorCode::Unauthorized, .. }) if !retried => retried = true,
                 // A worker that cannot start or dies is no reason to fail: verify here instead.
+                #[cfg(feature = "in-process")]
                 Err(ClientError::WorkerFailed(_)) => break,
                 Err(e) => return Err(e),
                 Ok(result) => return Ok(Streamed { summary: result.summary, files: result.files }),
             }
         }
     }
+    in_process(registry, job, scopes, purpose, signal, on_progress).await
+}
+
+/// Verifies one layer on this thread, over an authorized GET.
+#[cfg(feature = "in-process")]
+async fn in_process(
+    registry: &Registry,
+    job: &LayerJob,
+    scopes: ScopeSet,
+    purpose: Purpose,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<Streamed, ClientError> {
     let answer = registry.send("GET", &job.url, scopes, None, purpose, signal).await?;
     let response = Registry::expect_ok(answer.response, ErrorCode::BlobUnknown, signal).await?;
     let verified = verify_body(job, response, signal, on_progress).await?;
     Ok(Streamed { summary: verified.summary, files: verified.files })
+}
+
+/// Without the in-process verifier (the page's build), a layer is verified in a worker or not at
+/// all: a failed worker is then the layer's error, `WORKER`, never a hang.
+#[cfg(not(feature = "in-process"))]
+async fn in_process(
+    _registry: &Registry,
+    _job: &LayerJob,
+    _scopes: ScopeSet,
+    _purpose: Purpose,
+    _signal: Option<&AbortSignal>,
+    _on_progress: &mut dyn FnMut(Progress),
+) -> Result<Streamed, ClientError> {
+    Err(ClientError::WorkerFailed(
+        "could not verify this layer, and this build verifies layers only in Web Workers".into(),
+    ))
 }
 
 /// The chain verdict over what was fetched.
