@@ -154,6 +154,7 @@ pub struct Page {
     /// True while a run (inspect or verify) is under way.
     pub busy: RwSignal<bool>,
     clients: StoredValue<Clients, LocalStorage>,
+    catalog_generation: StoredValue<u64>,
     resolved_by: StoredValue<Option<Rc<ClientCore>>, LocalStorage>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     generation: StoredValue<u64>,
@@ -186,6 +187,7 @@ impl Page {
             requests: RwSignal::new(0),
             busy: RwSignal::new(false),
             clients: StoredValue::new_local(Clients::default()),
+            catalog_generation: StoredValue::new(0),
             resolved_by: StoredValue::new_local(None),
             abort: StoredValue::new_local(None),
             generation: StoredValue::new(0),
@@ -447,8 +449,15 @@ impl Page {
             Err(error) => return page.repositories.set(Listing::Failed(error)),
         };
         page.repositories.set(Listing::Loading);
+        // Only the last Browse's answer is shown, whichever comes back first.
+        let asked = page.catalog_generation.get_value() + 1;
+        page.catalog_generation.set_value(asked);
         spawn_local(async move {
-            let listing = match client.catalog(&registry, None).await {
+            let answer = client.catalog(&registry, None).await;
+            if page.catalog_generation.get_value() != asked {
+                return;
+            }
+            let listing = match answer {
                 Ok(mut items) => {
                     items.sort_by(|a, b| natural_cmp(a, b));
                     Listing::Loaded { of: registry, items }
@@ -460,11 +469,24 @@ impl Page {
         });
     }
 
-    /// Opens repository `name` of the browsed registry: its tags, and its `latest` if it has one.
+    /// Opens repository `name` of the browsed registry: lists its tags, to pick one from (a
+    /// repository need not have `latest`).
     pub fn open_repository(&self, name: &str) {
-        let registry = self.browse.get_untracked();
-        self.reference.set(format!("{}/{name}", registry.trim()));
-        self.start(false);
+        let page = *self;
+        let registry = page.browse.get_untracked();
+        let text = format!("{}/{name}", registry.trim());
+        page.reference.set(text.clone());
+        page.write_url();
+        let (Ok(reference), Ok(client)) = (text.parse::<Reference>(), page.client()) else { return };
+        let Some((signal, _)) = page.begin() else { return };
+        page.error.set(None);
+        page.run.set(Run::Idle);
+        page.resolved.set(None);
+        page.config.set(None);
+        page.verification.set(None);
+        page.progress.set(Vec::new());
+        page.files.set(BTreeMap::new());
+        page.load_tags(&client, &reference, &signal);
     }
 
     /// Loads `tag` of the current repository.
@@ -518,15 +540,16 @@ impl Page {
         page.files.update(|f| {
             f.insert(index, Files::Loading);
         });
+        // A listing that ends after another image was loaded is not this image's.
+        let generation = page.generation.get_value();
         spawn_local(async move {
             let outcome = client.layer_files(&resolved, &config, index, None, &|_| {}).await;
+            if page.generation.get_value() != generation {
+                return;
+            }
             let files = match outcome {
-                Ok(outcome) => match outcome.files {
-                    Some(listing) => {
-                        let failed = outcome.summary.as_ref().is_some_and(|s| !s.verified);
-                        let state = if failed { LayerState::Mismatch } else { LayerState::Ok };
-                        Files::Listed(Rc::new(listing), state)
-                    }
+                Ok(outcome) => match outcome.files.clone() {
+                    Some(listing) => Files::Listed(Rc::new(listing), outcome.state()),
                     None => Files::Failed(Failure::new(
                         ErrorCode::InvalidResponse,
                         "the verifier returned no listing",

@@ -208,6 +208,22 @@ pub struct LayerOutcome {
     pub error: Option<ClientError>,
 }
 
+impl LayerOutcome {
+    /// Where this layer stands by its own findings (its digest, size and diff_id), for a layer
+    /// streamed on its own; within a verification, [`Verification::layer_state`] decides.
+    pub fn state(&self) -> LayerState {
+        match (&self.error, &self.summary) {
+            (None, Some(summary)) if summary.verified => LayerState::Ok,
+            (None, Some(summary))
+                if [summary.digest, summary.size, summary.diff_id].contains(&Check::Failed) =>
+            {
+                LayerState::Mismatch
+            }
+            _ => LayerState::Error,
+        }
+    }
+}
+
 /// Where one layer stands once verified: the one place that decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LayerState {

@@ -11,7 +11,7 @@ use regsight_core::Manifest;
 use regsight_core::verify::{EntryKind, TarListing, Whiteout};
 use regsight_wasm::LayerState;
 
-use crate::state::{Files, Page};
+use crate::state::{Files, Page, Run};
 use crate::text::format_bytes;
 
 /// Most rows rendered at once; the filter narrows the rest down.
@@ -21,9 +21,12 @@ const MAX_ROWS: usize = 500;
 #[component]
 pub fn FileTree(page: Page) -> impl IntoView {
     // The `files=` deep link (and an open layer kept when another image is loaded): list the
-    // open layer once the image and its config (for the diff_id) are known.
+    // open layer once the image and its config (for the diff_id) are known, and not while a
+    // verification streams the same layer.
     Effect::new(move |_| {
-        let ready = page.resolved.with(Option::is_some) && page.config.with(Option::is_some);
+        let ready = page.resolved.with(Option::is_some)
+            && page.config.with(Option::is_some)
+            && page.run.get() != Run::Verifying;
         if let (true, Some(index)) = (ready, page.open_layer.get_untracked()) {
             page.list_files(index);
         }
