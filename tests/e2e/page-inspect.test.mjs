@@ -222,7 +222,7 @@ test("the config panel shows docker-v2's env, labels, ports and history aligned 
   await page.close();
 });
 
-test("hostile-strings' config is shown as text: every hostile label and env entry verbatim, nothing runs", async () => {
+test("hostile-strings' config and documents are shown as text: every hostile label and env entry verbatim, nothing runs", async () => {
   const f = fixture("hostile-strings");
   const config = JSON.parse(text(f.images[0].config.file));
   const { page, errors } = await inspect(f);
@@ -232,6 +232,7 @@ test("hostile-strings' config is shown as text: every hostile label and env entr
   const labels = Object.entries(config.config.Labels).map(([k, v]) => `${k}=${v}`);
   assert.deepEqual((await panel.getByTestId("config-label").allTextContents()).sort(), labels.sort());
   assert.equal(await page.getByTestId("raw-config").textContent(), text(f.images[0].config.file));
+  assert.equal(await page.getByTestId("raw-manifest").textContent(), text(f.manifest.file));
   assert.equal(await page.locator("main img, main script, main iframe").count(), 0, "no element came from the strings");
   assert.equal(await page.locator("#config svg").count(), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);

@@ -13,7 +13,7 @@ use regsight_core::model::Manifest;
 use regsight_wasm::Verification;
 use web_sys::Element;
 
-use super::documents::add;
+use super::documents::{add, drawn, nothing};
 use crate::state::{Page, Run};
 
 /// Node width and height, column step and row step, in SVG units.
@@ -28,23 +28,11 @@ type Status = &'static str;
 /// The chain from the reference to every diff_id, as an SVG.
 #[component]
 pub fn ChainPicture(page: Page) -> impl IntoView {
-    let svg = NodeRef::<leptos::svg::Svg>::new();
-    Effect::new(move |_| {
-        if let Some(svg) = svg.get() {
-            draw(&svg, page);
-        }
-    });
+    let picture = drawn(page, RwSignal::new(false), draw);
     view! {
-        <section class="chain" hidden=move || page.resolved.with(Option::is_none)>
+        <section class="chain" hidden=nothing(page)>
             <h2>"The chain"</h2>
-            <div class="chain-scroll">
-                <svg
-                    node_ref=svg
-                    data-testid="chain"
-                    role="img"
-                    aria-label="The chain of digests from the reference to every layer's diff_id"
-                ></svg>
-            </div>
+            <div class="chain-scroll" node_ref=picture></div>
             <p class="muted small legend">
                 <span class="ok">"green"</span> ": recomputed here and matches · "
                 <span class="bad">"red"</span> ": does not match · grey: not checked (yet). Hover a box for its full digest."
@@ -53,10 +41,10 @@ pub fn ChainPicture(page: Page) -> impl IntoView {
     }
 }
 
-/// Draws the chain as the page's signals stand into `svg`, replacing what was there.
+/// Draws the chain as the page's signals stand into `picture`, replacing what was there.
 #[inline(never)]
-fn draw(svg: &Element, page: Page) {
-    svg.set_text_content(None);
+fn draw(picture: &Element, page: Page, _: bool) {
+    picture.set_text_content(None);
     let Some(resolved) = page.resolved.get() else { return };
     let config = page.config.get().and_then(Result::ok);
     let verification = page.verification.get().filter(|_| page.run.get() == Run::Done);
@@ -67,7 +55,11 @@ fn draw(svg: &Element, page: Page) {
     };
     let layers = image.map_or(0, |i| i.layers.len()) as i32;
     let columns = 2 + i32::from(resolved.index.is_some()) + if image.is_some() { 2 } else { 0 };
-    let _ = svg.set_attribute("viewBox", &format!("0 0 {} {}", columns * COLUMN - 38, layers * ROW + H + 2));
+    let size = format!("0 0 {} {}", columns * COLUMN - 38, layers * ROW + H + 2);
+    let label = "The chain of digests from the reference to every layer's diff_id";
+    let attributes = [("data-testid", "chain"), ("role", "img"), ("aria-label", label), ("viewBox", &size)];
+    let Some(svg) = add(picture, true, "svg", &attributes, None) else { return };
+    let svg = &svg;
 
     // The reference: a pin is checked against the top document's bytes, a tag only against the
     // registry's Docker-Content-Digest for it.

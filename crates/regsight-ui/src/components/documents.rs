@@ -18,15 +18,9 @@ use crate::text::format_bytes;
 #[component]
 pub fn RawDocuments(page: Page) -> impl IntoView {
     let pretty = RwSignal::new(false);
-    let list = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        let pretty = pretty.get();
-        if let Some(list) = list.get() {
-            draw(&list, page, pretty);
-        }
-    });
+    let list = drawn(page, pretty, draw);
     view! {
-        <section class="documents" hidden=move || page.resolved.with(Option::is_none)>
+        <section class="documents" hidden=nothing(page)>
             <h2>"Documents as served"</h2>
             <p class="muted small">
                 "The exact bytes the digests above are computed from. Every digest in them links to what it names."
@@ -42,6 +36,28 @@ pub fn RawDocuments(page: Page) -> impl IntoView {
             <div node_ref=list on:click=copy></div>
         </section>
     }
+}
+
+/// A `<div>` that `draw` fills with plain DOM calls, again whenever the signals it reads (and
+/// `flag`, its third argument) change. One helper for the panels drawn so: one Effect in the wasm.
+pub(super) fn drawn(
+    page: Page,
+    flag: RwSignal<bool>,
+    draw: fn(&Element, Page, bool),
+) -> NodeRef<leptos::html::Div> {
+    let node = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let flag = flag.get();
+        if let Some(element) = node.get() {
+            draw(&element, page, flag);
+        }
+    });
+    node
+}
+
+/// True while nothing is resolved (the panels about an image hide).
+pub(super) fn nothing(page: Page) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    move || page.resolved.with(Option::is_none)
 }
 
 /// What each kind of document is called: kind, heading, text hook, Copy button label.

@@ -1,36 +1,49 @@
 //! The whole image's progress while it is verified (and where it ended): bytes received of the
-//! image's total, the rate and the time left.
+//! image's total, the rate and the time left. Drawn with plain DOM calls like the documents (only
+//! numbers reach its attributes).
 
 use leptos::prelude::*;
 use regsight_core::model::Manifest;
+use web_sys::Element;
 
+use super::documents::{add, drawn};
 use crate::state::{Page, Run};
 use crate::text::{format_bytes, format_eta};
 
 /// The whole image's progress.
 #[component]
 pub fn ImageProgress(page: Page) -> impl IntoView {
-    move || {
-        let run = page.run.get();
-        if run == Run::Idle {
-            return None;
-        }
-        let (total, received, rate) = page.image_progress()?;
-        let rate_text = rate.map(|r| format!(" · {:.1} MB/s", r / 1_000_000.0)).unwrap_or_default();
-        let eta = rate
-            .filter(|_| run == Run::Verifying)
-            .and_then(|r| format_eta(total.saturating_sub(received), r))
-            .map(|eta| format!(" · {eta} left"))
-            .unwrap_or_default();
-        Some(view! {
-            <section class="image-progress" data-testid="image-progress" data-bytes=received.to_string() data-total=total.to_string()>
-                <progress max={total as f64} value={received as f64} aria-label="Bytes of the image received"></progress>
-                <span class="small">
-                    {format_bytes(received)} " of " {format_bytes(total)} " received" {rate_text} {eta}
-                </span>
-            </section>
-        })
+    let bar = drawn(page, RwSignal::new(false), draw);
+    view! { <div node_ref=bar></div> }
+}
+
+/// Draws the progress as the page's signals stand into `bar`, replacing what was there.
+fn draw(bar: &Element, page: Page, _: bool) {
+    bar.set_text_content(None);
+    let run = page.run.get();
+    if run == Run::Idle {
+        return;
     }
+    let Some((total, received, rate)) = page.image_progress() else { return };
+    let mut text = format!("{} of {} received", format_bytes(received), format_bytes(total));
+    if let Some(rate) = rate {
+        text.push_str(&format!(" · {:.1} MB/s", rate / 1_000_000.0));
+        if let Some(eta) = format_eta(total.saturating_sub(received), rate).filter(|_| run == Run::Verifying)
+        {
+            text.push_str(&format!(" · {eta} left"));
+        }
+    }
+    let (received, total) = (received.to_string(), total.to_string());
+    let attributes = [
+        ("class", "image-progress"),
+        ("data-testid", "image-progress"),
+        ("data-bytes", &received),
+        ("data-total", &total),
+    ];
+    let Some(section) = add(bar, false, "section", &attributes, None) else { return };
+    let label = "Bytes of the image received";
+    add(&section, false, "progress", &[("max", &total), ("value", &received), ("aria-label", label)], None);
+    add(&section, false, "span", &[("class", "small")], Some(&text));
 }
 
 impl crate::state::Page {
