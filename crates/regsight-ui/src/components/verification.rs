@@ -253,7 +253,7 @@ fn layer_row(
         .map(|e| view! { <div class="bad small">"also: " <code>{e.code}</code> " " {e.message}</div> })
         .collect_view();
     view! {
-        <tr data-testid="layer-row" data-status=status class=format!("layer row-{status}")>
+        <tr id=format!("layer-{index}") data-testid="layer-row" data-status=status class=format!("layer row-{status}")>
             <td>{index}</td>
             <td>
                 <code class="digest">{expected.clone()}</code>
