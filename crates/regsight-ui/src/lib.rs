@@ -31,6 +31,7 @@ pub fn App() -> impl IntoView {
             Ok(None) => {}
             Err(error) => page.show_error(error),
         }
+        page.loaded.set(true);
         if !page.browse.get_untracked().is_empty() {
             page.load_catalog();
         }

@@ -153,6 +153,9 @@ pub struct Page {
     pub requests: RwSignal<u64>,
     /// True while a run (inspect or verify) is under way.
     pub busy: RwSignal<bool>,
+    /// True once the site's configuration is loaded (or known absent): nothing starts before,
+    /// so no request goes around the site's gateway.
+    pub loaded: RwSignal<bool>,
     clients: StoredValue<Clients, LocalStorage>,
     catalog_generation: StoredValue<u64>,
     resolved_by: StoredValue<Option<Rc<ClientCore>>, LocalStorage>,
@@ -186,6 +189,7 @@ impl Page {
             open_layer: RwSignal::new(link.files),
             requests: RwSignal::new(0),
             busy: RwSignal::new(false),
+            loaded: RwSignal::new(false),
             clients: StoredValue::new_local(Clients::default()),
             catalog_generation: StoredValue::new(0),
             resolved_by: StoredValue::new_local(None),
@@ -260,7 +264,7 @@ impl Page {
     pub fn start(&self, verify: bool) {
         let page = *self;
         let text = page.reference.get_untracked().trim().to_owned();
-        if text.is_empty() {
+        if text.is_empty() || !page.loaded.get_untracked() {
             return;
         }
         let reference = match text.parse::<Reference>() {
@@ -440,7 +444,7 @@ impl Page {
     pub fn load_catalog(&self) {
         let page = *self;
         let registry = page.browse.get_untracked().trim().to_owned();
-        if registry.is_empty() {
+        if registry.is_empty() || !page.loaded.get_untracked() {
             return;
         }
         page.write_url();

@@ -61,10 +61,10 @@ pub fn ReferenceForm(page: Page) -> impl IntoView {
                 />
             </label>
             <div class="buttons">
-                <button type="submit" data-testid="verify" disabled=move || page.reference.with(|r| r.trim().is_empty())>
+                <button type="submit" data-testid="verify" disabled=move || !page.loaded.get() || page.reference.with(|r| r.trim().is_empty())>
                     "Verify"
                 </button>
-                <button type="button" data-testid="inspect" on:click=move |_| page.start(false)>"Inspect"</button>
+                <button type="button" data-testid="inspect" disabled=move || !page.loaded.get() on:click=move |_| page.start(false)>"Inspect"</button>
                 <button type="button" data-testid="cancel" disabled=move || !page.busy.get() on:click=move |_| page.cancel()>
                     "Cancel"
                 </button>
