@@ -122,17 +122,20 @@ test("registry= lists every public fixture repository of the open registry; the 
   assert.deepEqual((await page.getByTestId("repository").allTextContents()).sort(), [...expected].sort());
   assert.match(await page.getByTestId("repository-count").textContent(), new RegExp(`\\b${expected.length} of ${size} repositories$`));
 
-  // Opening a repository lists its tags and loads its latest.
+  // Opening a repository lists its tags (a repository need not have latest); a tag then opens.
   const f = fixture("many-tags");
   await filter.fill("public/many-tags");
   await page.getByTestId("repository").filter({ hasText: exactly("public/many-tags") }).click();
   assert.equal(await page.getByTestId("reference").inputValue(), `${rig.open.host}/public/many-tags`);
+  await page.getByTestId("tag-count").filter({ hasText: new RegExp(`\\b${f.tags.length} tags$`) }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId("error").count(), 0, "opening a repository is no error");
+  await page.getByTestId("tag-filter").fill(f.tag);
+  await page.getByTestId("tag").filter({ hasText: exactly(f.tag) }).first().click();
   await page.waitForFunction(
     (want) => document.querySelector('[data-testid="manifest-digest"]')?.textContent.trim() === want,
     f.manifest.digest,
     { timeout: 30_000 },
   );
-  await page.getByTestId("tag-count").filter({ hasText: new RegExp(`\\b${f.tags.length} tags$`) }).waitFor({ timeout: 30_000 });
   assert.equal(param(page, "registry"), rig.open.host);
   assert.deepEqual(errors, []);
   await page.close();

@@ -509,9 +509,12 @@ test("every input, select, textarea and button has an accessible name", async ()
   const unnamed = [];
   for (let i = 0; i < count; i += 1) {
     const control = controls.nth(i);
-    // The accessibility tree's line for it: `- role "name"`, or `- role` when it has no name.
+    // A hidden control is in no accessibility tree (nothing to name until it is shown).
+    if (!(await control.isVisible())) continue;
+    // The accessibility tree's line for it: `- role "name"` (YAML-quoted as `- 'role "name"'` when
+    // the name holds a colon), or `- role` when it has no name.
     const snapshot = (await control.ariaSnapshot()).split("\n")[0];
-    if (!/^- [\w-]+ "[^"]*\S[^"]*"/.test(snapshot)) {
+    if (!/^- '?[\w-]+ "[^"]*\S[^"]*"/.test(snapshot)) {
       unnamed.push(`${snapshot} ${await control.evaluate((el) => el.outerHTML.slice(0, 120))}`);
     }
   }
