@@ -4,22 +4,12 @@
 // with their digests and sizes. Expected values come from rig.json (sha256sum, file sizes, the tag
 // list the rig pushed) and the registries' access logs, never from the page's code.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { dirFiles, loadRig, serve, launchChromium } from "./support/browser.mjs";
-
-const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
-
-/** Every file under dist/, served as the page's origin. */
-function distFiles() {
-  if (!existsSync(join(DIST, "index.html"))) {
-    throw new Error(`${DIST}index.html is missing: run \`cargo xtask demo\` or \`trunk build --release --offline\` first`);
-  }
-  return dirFiles(DIST);
-}
+import { loadRig } from "./support/browser.mjs";
+import { servePage } from "./support/page.mjs";
 
 const rig = loadRig();
 const fixture = (name) => rig.fixtures.find((f) => f.name === name);
@@ -28,14 +18,9 @@ const exactly = (s) => new RegExp(`^${escape(s)}$`);
 let site;
 let browser;
 
-before(async () => {
-  site = await serve(distFiles());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
+servePage((s, b) => {
+  site = s;
+  browser = b;
 });
 
 /** Opens the page on `query`, collecting page errors. */

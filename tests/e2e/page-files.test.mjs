@@ -2,37 +2,22 @@
 // against the rig. Expected values come from the rig's ground truth: rig.json's `tar -t` lists,
 // `tar -tv` run here on the fixture's layer files, and the registry's own access log.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { openSync, readSync, closeSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { dirFiles, loadRig, serve, launchChromium } from "./support/browser.mjs";
-
-const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
-
-/** Every file under dist/, served as the page's origin. */
-function distFiles() {
-  if (!existsSync(join(DIST, "index.html"))) {
-    throw new Error(`${DIST}index.html is missing: run \`trunk build --release --offline\` first`);
-  }
-  return dirFiles(DIST);
-}
+import { loadRig } from "./support/browser.mjs";
+import { servePage } from "./support/page.mjs";
 
 const rig = loadRig();
 const fixture = (name) => rig.fixtures.find((f) => f.name === name);
 let site;
 let browser;
 
-before(async () => {
-  site = await serve(distFiles());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
+servePage((s, b) => {
+  site = s;
+  browser = b;
 });
 
 /** Opens the page on `query`, collecting page errors and dialogs. */

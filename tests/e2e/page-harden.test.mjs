@@ -2,38 +2,24 @@
 // stays in memory (or this tab's sessionStorage when asked), a CORS failure names its fixes, and
 // the page works on a phone, in dark mode and from the keyboard with every control labelled.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { dirFiles, loadRig, serve, launchChromium, MANIFEST_ACCEPT } from "./support/browser.mjs";
+import { loadRig, MANIFEST_ACCEPT } from "./support/browser.mjs";
+import { servePage } from "./support/page.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DIST = join(ROOT, "dist/");
-
-/** Every file under dist/, served as the page's origin. */
-function distFiles() {
-  if (!existsSync(join(DIST, "index.html"))) {
-    throw new Error(`${DIST}index.html is missing: run \`cargo xtask demo\` or \`trunk build --release --offline\` first`);
-  }
-  return dirFiles(DIST);
-}
-
 const rig = loadRig();
 const fixture = (name) => rig.fixtures.find((f) => f.name === name);
 const alice = rig.users.find((u) => u.username === "alice");
 let site;
 let browser;
 
-before(async () => {
-  site = await serve(distFiles());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
+servePage((s, b) => {
+  site = s;
+  browser = b;
 });
 
 /** A new page that records page errors, dialogs and every URL it requests or navigates to. */

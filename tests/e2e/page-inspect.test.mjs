@@ -3,22 +3,11 @@
 // green or red as verification finds, and the whole image's progress. Expected values come from
 // rig.json and the files the rig's tools wrote, never from the page's code.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { dirFiles, loadRig, serve, launchChromium } from "./support/browser.mjs";
-
-const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
-
-/** Every file under dist/, served as the page's origin. */
-function distFiles() {
-  if (!existsSync(join(DIST, "index.html"))) {
-    throw new Error(`${DIST}index.html is missing: run \`trunk build --release --offline\` first`);
-  }
-  return dirFiles(DIST);
-}
+import { readFileSync } from "node:fs";
+import { loadRig } from "./support/browser.mjs";
+import { servePage } from "./support/page.mjs";
 
 const rig = loadRig();
 const fixture = (name) => {
@@ -33,14 +22,9 @@ const text = (path) => readFileSync(path, "utf8");
 let site;
 let browser;
 
-before(async () => {
-  site = await serve(distFiles());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
+servePage((s, b) => {
+  site = s;
+  browser = b;
 });
 
 /** Opens the page on `query` (in `context` if given), collecting page errors. */
