@@ -350,7 +350,7 @@ fn file_row(row: &Row, listing: &TarListing) -> impl IntoView + use<> {
     let size = if row.dir { size + " in all" } else { size };
     view! {
         <tr data-testid=if entry.is_some() { "file" } else { "implied-dir" } data-whiteout=whiteout>
-            <td class="path" style=format!("--depth:{}", row.depth)>
+            <td class="path" style=("--depth", row.depth.to_string())>
                 <code data-testid="file-path"><span class="muted">{dir_part}</span>{name}</code>
             </td>
             <td>{kind_name(kind)}</td>

@@ -152,9 +152,9 @@ pub(super) fn ListPanel(page: Page, listing: RwSignal<Listing>, kind: Kind) -> i
                 data-testid=list_element
                 on:scroll=scrolled
             >
-                <ul style=move || format!("height:{}px", len() as i32 * ROW)>
+                <ul style=("height", move || format!("{}px", len() as i32 * ROW))>
                     {move || rows().into_iter().map(|(index, n, name)| view! {
-                        <li style=format!("top:{}px", index as i32 * ROW) aria-posinset=index + 1 aria-setsize=n>
+                        <li style=("top", format!("{}px", index as i32 * ROW)) aria-posinset=index + 1 aria-setsize=n>
                             {row(page, hook, tags, name)}
                         </li>
                     }).collect_view()}
