@@ -15,7 +15,7 @@ pub mod image_id;
 pub mod media_type;
 pub mod model;
 pub mod platform;
-mod quote;
+pub mod quote;
 pub mod reference;
 pub mod reported;
 pub mod retry;

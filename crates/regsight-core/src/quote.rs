@@ -1,7 +1,7 @@
 //! Untrusted text cut short before it is quoted in an error message.
 
 /// At most `max` characters of untrusted `text`, with `...` when cut.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
+pub fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text.to_owned(),
@@ -9,7 +9,7 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Untrusted text cut to 64 characters, for error messages.
-pub(crate) fn shorten(text: &str) -> String {
+pub fn shorten(text: &str) -> String {
     truncate(text, 64)
 }
 

@@ -223,13 +223,13 @@ impl Page {
         // A sign-in typed before any reference belongs to the first registry it is used with.
         let registry = registry_of(&self.reference.get_untracked());
         if self.login.with_untracked(|l| l.is_given() && l.registry.is_empty()) && !registry.is_empty() {
-            self.login.update(|l| l.registry = registry);
+            self.login.update(|l| l.registry = registry.clone());
         }
         let setup = Setup {
             mirror: self.mirror.get_untracked(),
             platform: self.platform.get_untracked(),
             login: self.login.get_untracked(),
-            registry: registry_of(&self.reference.get_untracked()),
+            registry,
             site: self.site.get_untracked(),
         };
         let remember = self.remember.get_untracked();

@@ -220,11 +220,7 @@ pub fn js_error(code: ErrorCode, message: &str) -> JsValue {
     error.into()
 }
 
-/// Registry-controlled text (a URL, a header) cut to a bound before it goes into a message.
+/// Registry-controlled text (a URL, a header) cut to 200 characters before it goes into a message.
 pub fn cut(text: &str) -> String {
-    const MAX_CHARS: usize = 200;
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((at, _)) => format!("{}...", &text[..at]),
-        None => text.to_owned(),
-    }
+    regsight_core::quote::truncate(text, 200)
 }
