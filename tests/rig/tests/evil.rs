@@ -440,6 +440,31 @@ fn tags_loop_links_back_to_its_first_page() {
 }
 
 #[test]
+fn tags_redirect_has_a_link_that_is_right_only_against_the_final_url() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let repo = unique("evil/tags-redirect/");
+    let asked = get(&format!("{}/v2/{repo}/tags/list", evil.url));
+    assert_eq!(asked.status, 307, "{}", asked.text());
+    let moved = asked.header("Location").unwrap_or_else(|| panic!("no Location"));
+    assert_eq!(moved, format!("/moved/v2/{repo}/tags/list"));
+    // curl follows it to the same page.
+    let followed = curl(&["-L", &format!("{}/v2/{repo}/tags/list", evil.url)]);
+    assert_eq!((followed.status, tags_of(&followed)), (200, vec!["r1".to_owned(), "r2".to_owned()]));
+    let first = get(&format!("{}{moved}", evil.url));
+    assert_eq!(tags_of(&first), ["r1", "r2"]);
+    assert_eq!(first.header("Link").as_deref(), Some("<list?page=2>; rel=\"next\""));
+    // `list?page=2` replaces the last segment of the final URL's path (RFC 3986, 5.2.3)...
+    let last = get(&format!("{}/moved/v2/{repo}/tags/list?page=2", evil.url));
+    assert_eq!(tags_of(&last), ["r3"]);
+    assert_eq!(last.header("Link"), None);
+    // ...while against the URL first asked it names a page that fails.
+    let wrong = get(&format!("{}/v2/{repo}/tags/list?page=2", evil.url));
+    assert_eq!(wrong.status, 400, "{}", wrong.text());
+    assert_eq!(get(&format!("{}/moved/v2/evil/good/tags/list", evil.url)).status, 404);
+}
+
+#[test]
 fn tags_many_lists_150000_tags_over_pages() {
     let rig = rig();
     let evil = evil(&rig);
