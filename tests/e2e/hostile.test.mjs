@@ -59,6 +59,9 @@ function formsOf(path, repo) {
     .filter((l) => l.startsWith(`main POST ${path} `) && l.includes(scope))
     .map((l) => l.slice(l.indexOf(" form=") + 6));
 }
+/** What `formsOf` shows of alice's password grant for `repo`'s pull scope, answered `status`. */
+const passwordGrant = (repo, status) =>
+  `grant_type=password&username=alice&password=*&access_type=offline&client_id=regsight&service=${evil.service}&scope=repository:${repo}:pull -> ${status}`;
 /** GETs of the realm `path` asking for `repo`'s pull scope. */
 const tokenGetsOf = (path, repo) =>
   linesOf(repo, "GET").filter((l) => l.split(" ")[2].startsWith(`${path}?`) && l.includes(encodeURIComponent(`repository:${repo}:pull`)));
@@ -523,7 +526,7 @@ const CASES = [
       assertVerifiedGood(o);
       assertVerifiedGood({ error: null, value: o.then });
       assert.deepEqual(formsOf("/oauth/token", sub), [
-        `grant_type=password&username=alice&password=*&access_type=offline&client_id=regsight&service=${evil.service}&scope=repository:${sub}:pull -> 200`,
+        passwordGrant(sub, 200),
       ]);
       // A new scope, a new token: asked for with the refresh token, never the password again.
       assert.deepEqual(formsOf("/oauth/token", `${sub}/other`), [
@@ -547,7 +550,7 @@ const CASES = [
       assertThrew(o, "UNAUTHORIZED");
       assert.match(o.error.message, /invalid username or password/);
       assert.deepEqual(formsOf("/oauth/token", sub), [
-        `grant_type=password&username=alice&password=*&access_type=offline&client_id=regsight&service=${evil.service}&scope=repository:${sub}:pull -> 400`,
+        passwordGrant(sub, 400),
       ]);
       assert.deepEqual(tokenGetsOf("/oauth/token", sub), []);
     },
@@ -560,7 +563,7 @@ const CASES = [
     check(o, { sub }) {
       assertVerifiedGood(o);
       assert.deepEqual(formsOf("/token", sub), [
-        `grant_type=password&username=alice&password=*&access_type=offline&client_id=regsight&service=${evil.service}&scope=repository:${sub}:pull -> 200`,
+        passwordGrant(sub, 200),
       ]);
       assert.deepEqual(tokenGetsOf("/token", sub), []);
     },
