@@ -568,6 +568,24 @@ const CASES = [
       assert.deepEqual(tokenGetsOf("/token", sub), []);
     },
   },
+  {
+    name: "oauth-redirect",
+    what: "a realm that redirects to another origin: the token POST is not followed, the GET fallback arrives without Basic: REGISTRY_ERROR",
+    expectMs: 1000,
+    spec: (sub) => ({ options: { credentials: ALICE }, call: "verify", ref: `${E}/${sub}:${TAG}` }),
+    check(o, { sub, logBefore }) {
+      assertThrew(o, "REGISTRY_ERROR");
+      // The form went once to the realm the registry named, and no further.
+      assert.deepEqual(formsOf("/redirect/token", sub), [passwordGrant(sub, 307)]);
+      const scope = `repository:${sub}:pull`;
+      const other = readFileSync(evil.log, "utf8")
+        .slice(logBefore)
+        .split("\n")
+        .filter((l) => l.startsWith("other ") && (l.includes(encodeURIComponent(scope)) || l.includes(`scope=${scope}`)));
+      assert.equal(other.length, 1, other.join("\n"));
+      assert.match(other[0], /^other GET \/token\?\S+ origin=\S+ auth=- -> 404$/);
+    },
+  },
   // ---- Redirects.
   {
     name: "tags-redirect",

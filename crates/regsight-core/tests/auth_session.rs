@@ -312,8 +312,11 @@ fn a_refused_refresh_token_is_forgotten_for_the_password() -> TestResult {
 
 #[test]
 fn a_realm_without_the_post_is_asked_by_get_and_remembered() -> TestResult {
-    let not_supported: [(u16, &[u8]); 5] = [
+    let not_supported: [(u16, &[u8]); 7] = [
         (404, b"404 page not found"),
+        // A redirect, not followed (0: one the runtime hides, a browser's opaqueredirect).
+        (307, b""),
+        (0, b""),
         (405, br#"{"errors":[{"code":"UNSUPPORTED"}]}"#),
         (400, br#"{"error":"unsupported_grant_type"}"#),
         (400, b"<html>Bad Request</html>"),

@@ -85,8 +85,9 @@ impl Drop for Abort {
 }
 
 /// Sends a request with `credentials: "omit"`, CORS mode and redirects followed (browsers drop
-/// `Authorization` on cross-origin redirects). A form goes as a CORS "simple" body: its content
-/// type is form-urlencoded and such a request carries no `Authorization`, so no preflight. No response headers within
+/// `Authorization` on cross-origin redirects). A form goes as a CORS "simple" body (form-urlencoded,
+/// no `Authorization`, so no preflight) and its redirects are not followed, since a 307 would carry
+/// the form elsewhere: the answer is the 3xx itself, or status 0 where the runtime hides it. No response headers within
 /// `timeouts.headers_ms` is a `TIMEOUT`; so is a body that sends nothing for `timeouts.idle_ms`.
 pub async fn send(
     request: &HttpRequest<'_>,
@@ -110,7 +111,7 @@ pub async fn send(
     init.set_headers(&headers);
     init.set_credentials(RequestCredentials::Omit);
     init.set_mode(RequestMode::Cors);
-    init.set_redirect(RequestRedirect::Follow);
+    init.set_redirect(if request.form.is_some() { RequestRedirect::Manual } else { RequestRedirect::Follow });
     let abort = Abort::new(signal)?;
     init.set_signal(Some(&abort.controller.signal()));
     let req = Request::new_with_str_and_init(request.url, &init)

@@ -465,6 +465,22 @@ fn tags_redirect_has_a_link_that_is_right_only_against_the_final_url() {
 }
 
 #[test]
+fn oauth_redirect_realm_sends_every_method_to_the_other_origin() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let posted = curl(&["--data-urlencode", "grant_type=password", &format!("{}/redirect/token", evil.url)]);
+    assert_eq!(posted.status, 307, "{}", posted.text());
+    assert_eq!(posted.header("Location"), Some(format!("{}/token", evil.other_url)));
+    let got = get(&format!("{}/redirect/token?service=s&scope=x", evil.url));
+    assert_eq!(got.header("Location"), Some(format!("{}/token?service=s&scope=x", evil.other_url)));
+    assert_eq!(get(&format!("{}/token?service=s", evil.other_url)).status, 404);
+    let challenge = get(&format!("{}/v2/evil/oauth-redirect/manifests/latest", evil.url));
+    assert_eq!(challenge.status, 401);
+    let www = challenge.header("WWW-Authenticate").unwrap_or_default();
+    assert!(www.contains(&format!("realm=\"{}/redirect/token\"", evil.url)), "{www}");
+}
+
+#[test]
 fn tags_many_lists_150000_tags_over_pages() {
     let rig = rig();
     let evil = evil(&rig);

@@ -9,6 +9,12 @@
 //!
 //! A refusal is an OAuth error `{"error", "error_description"}`, or a status of a realm that does
 //! not take POSTs at all; [`Refusal::of`] tells them apart (why each falls back or fails: NOTES.md).
+//!
+//! A token POST is never redirected: a `307`/`308` would carry the form, password included, to
+//! wherever it points, perhaps another origin. The adapter sends it without following redirects and
+//! reports a redirect as its `3xx` status, or `0` where the runtime hides it (a browser's
+//! `opaqueredirect`); either is [`Refusal::NotSupported`], so the realm is asked by GET, whose
+//! Basic header fetch drops on a cross-origin redirect.
 
 use std::fmt;
 
@@ -122,7 +128,7 @@ impl fmt::Debug for TokenForm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The realm does not take this POST (404, 405; 400 or 401 without an OAuth error, or with
-    /// `unsupported_grant_type`): ask it by GET instead.
+    /// `unsupported_grant_type`; a redirect, not followed: `3xx` or `0`): ask it by GET instead.
     NotSupported,
     /// OAuth `invalid_grant`: the password or the refresh token is wrong.
     InvalidGrant,
@@ -136,7 +142,7 @@ impl Refusal {
     /// Classifies a token POST's `status` and error `body`.
     pub fn of(status: u16, body: &[u8]) -> Self {
         match status {
-            404 | 405 => Self::NotSupported,
+            0 | 300..=399 | 404 | 405 => Self::NotSupported,
             400 | 401 => match oauth_error(body).as_deref() {
                 None | Some("unsupported_grant_type") => Self::NotSupported,
                 Some("invalid_grant") => Self::InvalidGrant,
@@ -200,6 +206,8 @@ mod tests {
     fn refusals() {
         let oauth = |code: &str| format!(r#"{{"error":"{code}","error_description":"x"}}"#).into_bytes();
         assert_eq!(Refusal::of(404, b""), Refusal::NotSupported);
+        assert_eq!(Refusal::of(307, b""), Refusal::NotSupported);
+        assert_eq!(Refusal::of(0, b""), Refusal::NotSupported, "a redirect the runtime hides");
         assert_eq!(Refusal::of(405, &oauth("invalid_grant")), Refusal::NotSupported);
         assert_eq!(Refusal::of(400, &oauth("unsupported_grant_type")), Refusal::NotSupported);
         assert_eq!(Refusal::of(401, br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#), Refusal::NotSupported);

@@ -37,6 +37,9 @@
 //!   `invalid_grant` (`{"error", "error_description"}`). It answers `{access_token, token_type:
 //!   "Bearer", scope, expires_in, issued_at}` plus `refresh_token`: a new one for a password grant
 //!   with `access_type=offline`, the same one for a refresh grant (refresh tokens never expire).
+//! - `/redirect/token`, the realm of `evil/oauth-redirect`: any method, 307 to the other origin's
+//!   `/token` with the query kept (the other origin answers it 404, a POST 405), so its log shows
+//!   whether a token POST's form or a Basic header was carried across origins.
 //! - `/forever/token`, `/evil-token`, `/dup-a/token`, `/dup-b/token`: any method, 200 with a new
 //!   token that no repository accepts.
 //! - `/token-not-json`: 200 with an HTML page; `/token-no-token`: 200 with JSON without a token.
@@ -337,6 +340,7 @@ enum Behaviour {
     Hostile,
     HostileDigest,
     TagsRedirect,
+    OAuthRedirect,
 }
 
 impl Behaviour {
@@ -382,6 +386,7 @@ impl Behaviour {
             "hostile" => Hostile,
             "hostile-digest" => HostileDigest,
             "tags-redirect" => TagsRedirect,
+            "oauth-redirect" => OAuthRedirect,
             _ => return None,
         })
     }
@@ -683,6 +688,12 @@ impl Evil {
                 });
             }
             "/token" => return respond(self.token(req, true)),
+            "/redirect/token" => {
+                let query = if req.query.is_empty() { String::new() } else { format!("?{}", req.query) };
+                return respond(
+                    Response::new(307).with("Location", format!("{}/token{query}", self.other_url)),
+                );
+            }
             "/oauth/token" => return respond(self.token(req, false)),
             "/forever/token" | "/evil-token" | "/dup-a/token" | "/dup-b/token" => {
                 return respond(self.useless_token());
@@ -772,6 +783,9 @@ impl Evil {
                 ),
             },
             TagsRedirect => good(),
+            OAuthRedirect => self
+                .bearer(req, repo, &challenge(&format!("{}/redirect/token", self.url)), true)
+                .unwrap_or_else(good),
             RedirectLoop if req.method == "GET" && is_layer(&self.good_layer) => {
                 let blob = format!("/v2/{repo}/blobs/{}", self.good_layer);
                 let to = if req.query_value("loop").as_deref() == Some("b") {
