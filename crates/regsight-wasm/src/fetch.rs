@@ -87,8 +87,9 @@ impl Drop for Abort {
 /// Sends a request with `credentials: "omit"`, CORS mode and redirects followed (browsers drop
 /// `Authorization` on cross-origin redirects). A form goes as a CORS "simple" body (form-urlencoded,
 /// no `Authorization`, so no preflight) and its redirects are not followed, since a 307 would carry
-/// the form elsewhere: the answer is the 3xx itself, or status 0 where the runtime hides it. No response headers within
-/// `timeouts.headers_ms` is a `TIMEOUT`; so is a body that sends nothing for `timeouts.idle_ms`.
+/// the form elsewhere: the answer is the 3xx itself, or status 0 where the runtime hides it. No
+/// response headers within `timeouts.headers_ms` is a `TIMEOUT`; so is a body that sends nothing
+/// for `timeouts.idle_ms`.
 pub async fn send(
     request: &HttpRequest<'_>,
     signal: Option<&AbortSignal>,
