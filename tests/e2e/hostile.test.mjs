@@ -32,6 +32,9 @@ const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}
 const SHORT = { headersMs: 1500, idleMs: 1500 };
 const HOSTILE_SCRIPT = "<script>alert(1)</script>";
 const HOSTILE_IMG = `<img src=x onerror="window.__pwned=1">`;
+/** A rig user the evil registry's realms know, as the client's credentials for it. */
+const alice = rig.users.find((u) => u.username === "alice");
+const ALICE = { [E]: { username: alice.username, password: alice.password } };
 /** Longest message a hostile answer may make the client produce. */
 const MAX_MESSAGE = 1000;
 
@@ -46,6 +49,22 @@ function linesOf(repo, method = null) {
     (l) => (l.includes(`/v2/${repo}/`) || l.includes(escaped)) && (method === null || l.split(" ")[1] === method),
   );
 }
+/**
+ * The form of each POST to the realm `path` asking for `repo`'s pull scope (the scope is the last
+ * field the client sends), with its status: `<fields> -> <status>`.
+ */
+function formsOf(path, repo) {
+  const scope = `&scope=repository:${repo}:pull -> `;
+  return logLines()
+    .filter((l) => l.startsWith(`main POST ${path} `) && l.includes(scope))
+    .map((l) => l.slice(l.indexOf(" form=") + 6));
+}
+/** What `formsOf` shows of alice's password grant for `repo`'s pull scope, answered `status`. */
+const passwordGrant = (repo, status) =>
+  `grant_type=password&username=alice&password=*&access_type=offline&client_id=regsight&service=${evil.service}&scope=repository:${repo}:pull -> ${status}`;
+/** GETs of the realm `path` asking for `repo`'s pull scope. */
+const tokenGetsOf = (path, repo) =>
+  linesOf(repo, "GET").filter((l) => l.split(" ")[2].startsWith(`${path}?`) && l.includes(encodeURIComponent(`repository:${repo}:pull`)));
 /** The status of each GET of `path` (under /v2/<repo>/) in the log, in order. */
 function statuses(repo, path) {
   return linesOf(repo, "GET")
@@ -126,7 +145,8 @@ function assertFetchedOnlyEvil(outcome) {
  * The cases. `sub` is the case's own sub-repository (`evil/<name>/<runtime>-<run>`). `expectMs` is
  * what the call takes on this busy 2-core machine (a hang, a retry loop or reading what a cap should
  * have stopped takes far longer); the bound asserted is three times that. `serial` cases run one at
- * a time, after the others.
+ * a time, after the others. `repository` names the evil repository when it is not the case's name
+ * (the sub-repository then also carries the case's name, apart from that repository's own case).
  */
 const CASES = [
   // ---- Silence: timeouts.
@@ -490,7 +510,95 @@ const CASES = [
       assert.equal(linesOf(sub, "GET").filter((l) => l.split(" ")[2].startsWith("/token-no-token?")).length, 1);
     },
   },
+  // ---- OAuth2 token POSTs (distribution's token spec).
+  {
+    name: "oauth",
+    what: "a password to a POST-only realm: a password grant, then a new repository by refresh token, both verify",
+    // Two verifications.
+    expectMs: 2500,
+    spec: (sub) => ({
+      options: { credentials: ALICE },
+      call: "verify",
+      ref: `${E}/${sub}:${TAG}`,
+      then: { call: "verify", ref: `${E}/${sub}/other:${TAG}` },
+    }),
+    check(o, { sub }) {
+      assertVerifiedGood(o);
+      assertVerifiedGood({ error: null, value: o.then });
+      assert.deepEqual(formsOf("/oauth/token", sub), [
+        passwordGrant(sub, 200),
+      ]);
+      // A new scope, a new token: asked for with the refresh token, never the password again.
+      assert.deepEqual(formsOf("/oauth/token", `${sub}/other`), [
+        `grant_type=refresh_token&refresh_token=*&client_id=regsight&service=${evil.service}&scope=repository:${sub}/other:pull -> 200`,
+      ]);
+      assert.deepEqual(tokenGetsOf("/oauth/token", sub), []);
+      assert.ok(!logLines().some((l) => l.includes(alice.password)), "the log never holds the password");
+    },
+  },
+  {
+    name: "oauth-wrong-password",
+    repository: "oauth",
+    what: "a wrong password: the realm's invalid_grant is UNAUTHORIZED quoting it, one POST, no GET",
+    expectMs: 1000,
+    spec: (sub) => ({
+      options: { credentials: { [E]: { username: "alice", password: "not-alices" } } },
+      call: "verify",
+      ref: `${E}/${sub}:${TAG}`,
+    }),
+    check(o, { sub }) {
+      assertThrew(o, "UNAUTHORIZED");
+      assert.match(o.error.message, /invalid username or password/);
+      assert.deepEqual(formsOf("/oauth/token", sub), [
+        passwordGrant(sub, 400),
+      ]);
+      assert.deepEqual(tokenGetsOf("/oauth/token", sub), []);
+    },
+  },
+  {
+    name: "oauth-both",
+    what: "a realm that takes GET and POST: asked by POST, verifies",
+    expectMs: 1000,
+    spec: (sub) => ({ options: { credentials: ALICE }, call: "verify", ref: `${E}/${sub}:${TAG}` }),
+    check(o, { sub }) {
+      assertVerifiedGood(o);
+      assert.deepEqual(formsOf("/token", sub), [
+        passwordGrant(sub, 200),
+      ]);
+      assert.deepEqual(tokenGetsOf("/token", sub), []);
+    },
+  },
+  {
+    name: "oauth-redirect",
+    what: "a realm that redirects to another origin: the token POST is not followed, the GET fallback arrives without Basic: REGISTRY_ERROR",
+    expectMs: 1000,
+    spec: (sub) => ({ options: { credentials: ALICE }, call: "verify", ref: `${E}/${sub}:${TAG}` }),
+    check(o, { sub, logBefore }) {
+      assertThrew(o, "REGISTRY_ERROR");
+      // The form went once to the realm the registry named, and no further.
+      assert.deepEqual(formsOf("/redirect/token", sub), [passwordGrant(sub, 307)]);
+      const scope = `repository:${sub}:pull`;
+      const other = readFileSync(evil.log, "utf8")
+        .slice(logBefore)
+        .split("\n")
+        .filter((l) => l.startsWith("other ") && (l.includes(encodeURIComponent(scope)) || l.includes(`scope=${scope}`)));
+      assert.equal(other.length, 1, other.join("\n"));
+      assert.match(other[0], /^other GET \/token\?\S+ origin=\S+ auth=- -> 404$/);
+    },
+  },
   // ---- Redirects.
+  {
+    name: "tags-redirect",
+    what: "tags/list redirected: its relative Link resolves against the final URL, every tag of both pages",
+    expectMs: 1000,
+    spec: (sub) => ({ call: "tags", ref: `${E}/${sub}:${TAG}` }),
+    check(o, { sub }) {
+      assert.equal(o.error, null, JSON.stringify(o.error));
+      assert.deepEqual(o.value, ["r1", "r2", "r3"]);
+      const gets = linesOf(sub, "GET").map((l) => `${l.split(" ")[2].split("?")[0] === `/v2/${sub}/tags/list` ? "asked" : l.split(" ")[2]} ${l.slice(l.indexOf(" -> ") + 4)}`);
+      assert.deepEqual(gets, ["asked 307", `/moved/v2/${sub}/tags/list 200`, `/moved/v2/${sub}/tags/list?page=2 200`]);
+    },
+  },
   {
     name: "redirect-loop",
     serial: true,
@@ -643,7 +751,9 @@ function runtimeSuite(label, start, concurrency) {
     const caseTest = (c, serial) => {
       const boundMs = 3 * c.expectMs;
       test(`${c.name}: ${c.what} (< ${boundMs} ms)`, async (t) => {
-        const sub = `evil/${repositoryOf(c.name)}/${label}-${RUN}`;
+        const sub = c.repository
+          ? `evil/${c.repository}/${c.name}-${label}-${RUN}`
+          : `evil/${repositoryOf(c.name)}/${label}-${RUN}`;
         const spec = { ...c.spec(sub), followUp: GOOD };
         const logBefore = readFileSync(evil.log, "utf8").length;
         const outcome = await runtime.run(spec, boundMs + 120_000);

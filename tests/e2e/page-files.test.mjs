@@ -344,7 +344,7 @@ test("Inspect then Verify of docker-v2 requests each document once, and the curl
   await page.close();
 });
 
-test("signed in to the token registry, the curl text has $USER:$PASSWORD and $TOKEN, never a secret", async () => {
+test("signed in to the token registry, the curl text has the OAuth2 POST and the GET with placeholders, and $TOKEN, never a secret", async () => {
   const f = fixture("docker-v2");
   const user = rig.users.find((u) => u.username === "alice");
   const ref = `${rig.token.host}/private/docker-v2:${f.tag}`;
@@ -362,6 +362,13 @@ test("signed in to the token registry, the curl text has $USER:$PASSWORD and $TO
   await waitForVerdict(page, /verified|failed/);
   assert.match(await page.getByTestId("verdict").textContent(), /verified/);
   const text = await curlText(page);
+  // First the OAuth2 POST, which the rig's token server refuses (405), its secrets as placeholders...
+  assert.ok(
+    text.includes(`curl -s -X POST --data-urlencode 'grant_type=password' --data-urlencode "username=$USER" --data-urlencode "password=$PASSWORD"`),
+    text,
+  );
+  assert.match(text, /by an OAuth2 form.*\(answered 405\)/);
+  // ...then the GET it falls back to.
   assert.ok(text.includes('-u "$USER:$PASSWORD"'), "the token request with placeholders");
   assert.ok(text.includes('-H "Authorization: Bearer $TOKEN"'), "registry requests with $TOKEN");
   assert.ok(text.includes(`${rig.token.url}/v2/private/docker-v2/manifests/${f.tag}`));

@@ -1,5 +1,6 @@
 // Trust: credentials reach only the endpoint they are keyed by, in Node and in a browser, proven by
-// the token server's own request log; an expiring token is renewed on the workers' path.
+// the token server's own request log; an expiring token is renewed on the workers' path; a password
+// login to a token server that takes no OAuth2 POST falls back to GET, once per realm.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -45,6 +46,52 @@ async function mirrorGetsOnlyItsOwnCredentials(call, repository) {
   assert.ok(accepted.some((l) => l.includes(scope) && l.includes("basic=alice")), accepted.join(" | "));
 }
 
+/**
+ * A password login to the rig's token server, which answers a token POST 405: the client POSTs once,
+ * asks again by GET with Basic credentials, and asks the same realm for the next repository's token
+ * by GET straight away. `call(options, references)` reads each reference's manifest with one client
+ * and returns each digest (or `{ code, message }`).
+ */
+async function passwordLoginFallsBackToGet(call) {
+  const repositories = ["private/docker-v2", "private/oci-gzip"];
+  const references = repositories.map((r) => `${rig.token.host}/${r}:${fixture(r.slice("private/".length)).tag}`);
+  const options = { credentials: { [rig.token.host]: { username: alice.username, password: alice.password } } };
+  let digests;
+  const lines = await tokenRequestsDuring(async () => {
+    digests = await call(options, references);
+  });
+  assert.deepEqual(
+    digests,
+    repositories.map((r) => fixture(r.slice("private/".length)).manifest.digest),
+  );
+  const of = (repository) => lines.filter((l) => l.split(" ").includes(`scope=repository:${repository}:pull`));
+  assert.deepEqual(of(repositories[0]), [
+    `token POST scope=repository:${repositories[0]}:pull basic=none -> 405`,
+    `token GET scope=repository:${repositories[0]}:pull basic=alice -> 200`,
+  ]);
+  assert.deepEqual(of(repositories[1]), [`token GET scope=repository:${repositories[1]}:pull basic=alice -> 200`]);
+}
+
+/** Each reference's manifest digest (or `{ code, message }`), read by one client; runs in both runtimes. */
+async function manifestDigests(Client, options, references) {
+  const client = new Client(options);
+  const digests = [];
+  for (const reference of references) {
+    try {
+      digests.push((await client.manifest(reference)).digest);
+    } catch (e) {
+      digests.push({ code: e.code, message: e.message });
+    }
+  }
+  return digests;
+}
+
+test("Node: a password login falls back from POST to GET, and the realm's next token is a GET", async () => {
+  const { default: init, Client } = await import(new URL("index.js", PKG));
+  await init({ module_or_path: readFileSync(new URL("regsight_bg.wasm", PKG)) });
+  await passwordLoginFallsBackToGet((options, references) => manifestDigests(Client, options, references));
+});
+
 test("Node: a mirror of docker.io gets no credentials keyed by docker.io", async () => {
   const { default: init, Client } = await import(new URL("index.js", PKG));
   await init({ module_or_path: readFileSync(new URL("regsight_bg.wasm", PKG)) });
@@ -79,6 +126,11 @@ const SCRIPT = `
       return { code: e.code, message: e.message };
     }
   };
+  const manifestDigests = ${manifestDigests.toString()};
+  window.manifests = async (options, references) => {
+    await init();
+    return manifestDigests(Client, options, references);
+  };
   window.ready = true;
 `;
 
@@ -89,6 +141,15 @@ test("Chromium: a mirror of docker.io gets no credentials keyed by docker.io", a
   await mirrorGetsOnlyItsOwnCredentials(
     (options, reference) => page.evaluate(([o, r]) => window.run(o, r), [options, reference]),
     "private/oci-mixed",
+  );
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("Chromium: a password login falls back from POST to GET, and the realm's next token is a GET", async () => {
+  const page = await session.open();
+  await passwordLoginFallsBackToGet((options, references) =>
+    page.evaluate(([o, r]) => window.manifests(o, r), [options, references]),
   );
   assert.deepEqual(page.errors, []);
   await page.close();

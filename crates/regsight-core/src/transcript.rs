@@ -1,7 +1,8 @@
 //! The HTTP requests a client made, kept as data, and the curl commands a person would type to
 //! make them by hand (the walkthrough regsight started from). A secret never enters a record:
 //! only which kind of `Authorization` went with a request, which the commands show as `$TOKEN`
-//! or `$USER:$PASSWORD`.
+//! or `$USER:$PASSWORD`, and, for a form sent (an OAuth2 token POST), the name of the shell
+//! variable standing in for each secret field (`$PASSWORD`, `$REFRESH_TOKEN`).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -56,10 +57,19 @@ impl AuthSent {
     }
 }
 
+/// A form field's value as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormValue {
+    /// Sent as is (not a secret).
+    Text(String),
+    /// A secret, recorded only as the name of the shell variable standing in for it (`PASSWORD`).
+    Secret(&'static str),
+}
+
 /// One request as made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
-    /// `GET` or `HEAD`.
+    /// `GET`, `HEAD` or `POST`.
     pub method: String,
     /// The URL requested.
     pub url: String,
@@ -67,6 +77,8 @@ pub struct RecordedRequest {
     pub accept: Option<String>,
     /// Which credentials went with it.
     pub auth: AuthSent,
+    /// The form fields of its `application/x-www-form-urlencoded` body, in order (none: no body).
+    pub form: Vec<(String, FormValue)>,
     /// What it was for.
     pub purpose: Purpose,
     /// The answer's status, once known.
@@ -156,10 +168,25 @@ fn command(request: &RecordedRequest) -> String {
     let mut parts = vec!["curl".to_owned()];
     let head = request.method.eq_ignore_ascii_case("HEAD");
     parts.push(if head { "-sI" } else { "-s" }.to_owned());
+    if request.method.eq_ignore_ascii_case("POST") {
+        parts.push("-X POST".to_owned());
+    }
     match request.auth {
         AuthSent::None => {}
         AuthSent::Basic => parts.push("-u \"$USER:$PASSWORD\"".to_owned()),
         AuthSent::Bearer => parts.push("-H \"Authorization: Bearer $TOKEN\"".to_owned()),
+    }
+    for (name, value) in &request.form {
+        // curl percent-encodes each value; a secret comes from the variable the reader set.
+        parts.push(match value {
+            FormValue::Text(text) => format!("--data-urlencode {}", quote(&format!("{name}={text}"))),
+            FormValue::Secret(variable) if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+                format!("--data-urlencode \"{name}=${variable}\"")
+            }
+            FormValue::Secret(variable) => {
+                format!("--data-urlencode {}\"${variable}\"", quote(&format!("{name}=")))
+            }
+        });
     }
     if let Some(accept) = &request.accept
         && request.purpose != Purpose::Token
@@ -179,7 +206,13 @@ fn command(request: &RecordedRequest) -> String {
             ("Does the object exist, and what is its digest (Docker-Content-Digest)?".to_owned(), curl)
         }
         (Purpose::Token, _) => (
-            "A token for the scope asked for".to_owned(),
+            if request.form.is_empty() {
+                "A token for the scope asked for".to_owned()
+            } else {
+                "A token for the scope asked for, by an OAuth2 form (a refresh_token in the answer stands in \
+                 for the password later)"
+                    .to_owned()
+            },
             format!("TOKEN=$({curl} | jq -r '.token // .access_token')"),
         ),
         (Purpose::Catalog, _) => ("The registry's repositories".to_owned(), curl),
@@ -226,6 +259,7 @@ mod tests {
             url: url.into(),
             accept: None,
             auth,
+            form: Vec::new(),
             purpose,
             status: Some(status),
         }
@@ -261,6 +295,47 @@ mod tests {
                  | tee >(sha256sum >&2) | gunzip | sha256sum",
             ]
         );
+    }
+
+    #[test]
+    fn an_oauth_login_shows_placeholders_never_secrets() -> Result<(), Box<dyn std::error::Error>> {
+        use crate::auth::{BearerToken, Grant, Password, ScopeSet, TokenForm};
+        let scopes = ScopeSet::parse("repository:evil/oauth:pull")?;
+        let realm = "https://r.example/oauth/token";
+        let mut t = Transcript::new();
+        for (grant, status) in [
+            (Grant::Password(Password::new("alice", "hunter2 'x'")?), 200),
+            (Grant::RefreshToken(BearerToken::new("refresh-secret")?), 200),
+        ] {
+            let mut post = request("POST", realm, AuthSent::None, Purpose::Token, status);
+            post.form = TokenForm::new(&grant, Some("svc"), &scopes).shown();
+            t.record(post);
+        }
+        let text = t.curl();
+        assert!(
+            !text.contains("hunter2") && !text.contains("refresh-secret") && !text.contains("alice"),
+            "{text}"
+        );
+        let commands: Vec<&str> = text.lines().filter(|l| l.starts_with("TOKEN=")).collect();
+        assert_eq!(
+            commands,
+            [
+                "TOKEN=$(curl -s -X POST --data-urlencode 'grant_type=password' --data-urlencode \"username=$USER\" \
+                 --data-urlencode \"password=$PASSWORD\" --data-urlencode 'access_type=offline' \
+                 --data-urlencode 'client_id=regsight' --data-urlencode 'service=svc' \
+                 --data-urlencode 'scope=repository:evil/oauth:pull' 'https://r.example/oauth/token' \
+                 | jq -r '.token // .access_token')",
+                "TOKEN=$(curl -s -X POST --data-urlencode 'grant_type=refresh_token' \
+                 --data-urlencode \"refresh_token=$REFRESH_TOKEN\" --data-urlencode 'client_id=regsight' \
+                 --data-urlencode 'service=svc' --data-urlencode 'scope=repository:evil/oauth:pull' \
+                 'https://r.example/oauth/token' | jq -r '.token // .access_token')",
+            ]
+        );
+        // A field name that is not a plain word is quoted on its own.
+        let mut odd = request("POST", realm, AuthSent::None, Purpose::Token, 200);
+        odd.form = vec![("a\"b".to_owned(), FormValue::Secret("PASSWORD"))];
+        assert!(command(&odd).contains(r#"--data-urlencode 'a"b='"$PASSWORD""#), "{}", command(&odd));
+        Ok(())
     }
 
     #[test]

@@ -285,7 +285,7 @@ pub fn append_query_param(url: &mut String, name: &str, value: &str) {
 }
 
 /// Appends `value` percent-encoded: everything but RFC 3986 unreserved characters.
-fn push_encoded(out: &mut String, value: &str) {
+pub(crate) fn push_encoded(out: &mut String, value: &str) {
     const HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

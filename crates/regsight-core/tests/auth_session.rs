@@ -1,13 +1,16 @@
 //! Drives `auth::Session` through the flows a registry client meets: anonymous and password token
-//! flows, Basic registries, pre-issued tokens, expiry, refresh, insufficient scope, bad challenges
-//! and hostile realms. Each test plays the registry and the token service by hand.
+//! flows (OAuth2 POST with refresh tokens, GET fallback), Basic registries, pre-issued tokens,
+//! expiry, refresh, insufficient scope, bad challenges and hostile realms. Each test plays the
+//! registry and the token service by hand.
 
 use proptest::prelude::*;
 use regsight_core::ErrorCode;
+use regsight_core::auth::session::{MAX_SENDS, MAX_TOKEN_FETCHES};
 use regsight_core::auth::{
     Action, AuthError, AuthHeader, BearerToken, ChallengeError, Credentials, Password, Scope, ScopeSet,
     Session, TokenRequest, UnauthorizedReason, UnixMillis,
 };
+use regsight_core::transcript::FormValue;
 
 const REGISTRY: &str = "https://registry.example";
 const MANIFEST: &str = "https://registry.example/v2/library/alpine/manifests/latest";
@@ -103,7 +106,7 @@ fn anonymous_token_flow() -> TestResult {
         "https://auth.example/token?service=registry.example&scope=repository%3Alibrary%2Falpine%3Apull"
     );
     assert_eq!(request.authorization(), None, "anonymous: no credentials to the realm");
-    assert_eq!(TokenRequest::METHOD, "GET");
+    assert_eq!((request.method(), request.form(), request.content_type()), ("GET", None, None));
 
     let header =
         sent(session.handle_token_response(&mut attempt, 200, &token_body("tok-1", Some(300)), T0)?);
@@ -151,12 +154,16 @@ fn password_flow_sends_the_password_to_the_realm_only() -> TestResult {
     let (mut attempt, action) = session.start(MANIFEST, pull("library/alpine"), T0)?;
     assert_eq!(sent(action), None, "the password is not sent to a registry before it asks for Basic");
 
-    let request = fetch(session.handle_response(
+    // First an OAuth2 POST to the realm itself; this realm does not take it (405).
+    let post = fetch(session.handle_response(
         &mut attempt,
         401,
         Some(&bearer("repository:library/alpine:pull", None)),
         T0,
     )?);
+    assert_eq!((post.method(), post.url(), post.authorization()), ("POST", REALM, None));
+    let request = fetch(session.handle_token_response(&mut attempt, 405, b"", T0)?);
+    assert_eq!((request.method(), request.form()), ("GET", None));
     assert!(request.url().ends_with("&account=alice"), "{}", request.url());
     let basic = request.authorization().ok_or("basic credentials for the realm")?;
     assert_eq!(basic.value(), "Basic YWxpY2U6b3BlbiBzZXNhbWU=");
@@ -167,6 +174,231 @@ fn password_flow_sends_the_password_to_the_realm_only() -> TestResult {
     let header = header.ok_or("a token header")?;
     assert_eq!(header.value(), "Bearer tok");
     assert_eq!(header.origin().to_string(), REGISTRY);
+    Ok(())
+}
+
+/// The form of a POST token request as `name=value` pairs, values decoded (only `%XX` escapes
+/// appear in what the session encodes).
+fn form_pairs(request: &TokenRequest) -> Vec<(String, String)> {
+    let Some(form) = request.form() else { panic!("expected a POST form, got {request:?}") };
+    let decode = |text: &str| {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' && i + 2 < bytes.len() {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    form.encoded()
+        .split('&')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+}
+
+/// A session with alice's password whose first request to library/alpine got a 401 from the
+/// registry; returns the attempt and the token request it led to.
+fn password_session_at_the_realm()
+-> Result<(Session, regsight_core::auth::Attempt, TokenRequest), Box<dyn std::error::Error>> {
+    let mut session = Session::new(REGISTRY, password("alice", "s3cret pw"))?;
+    let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
+    let challenge = bearer("repository:library/alpine:pull", None);
+    let request = fetch(session.handle_response(&mut attempt, 401, Some(&challenge), T0)?);
+    Ok((session, attempt, request))
+}
+
+const BUSYBOX: &str = "https://registry.example/v2/library/busybox/manifests/1";
+
+#[test]
+fn oauth_password_grant_then_refresh_grant_for_a_new_scope() -> TestResult {
+    let (mut session, mut attempt, request) = password_session_at_the_realm()?;
+    assert_eq!(request.method(), "POST");
+    assert_eq!(request.url(), REALM, "the form carries the parameters, not the URL");
+    assert_eq!(request.authorization(), None, "no Authorization header: a CORS simple request");
+    assert_eq!(request.content_type(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        form_pairs(&request),
+        pairs(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "s3cret pw"),
+            ("access_type", "offline"),
+            ("client_id", "regsight"),
+            ("service", "registry.example"),
+            ("scope", "repository:library/alpine:pull"),
+        ])
+    );
+    // Every field of the spec's answer; the unused ones do not matter.
+    let answer = br#"{"access_token":"a-1","token_type":"Bearer","expires_in":300,"scope":"repository:library/alpine:pull","issued_at":"2023-11-14T22:13:20Z","refresh_token":"r-1"}"#;
+    let header = sent(session.handle_token_response(&mut attempt, 200, answer, T0)?);
+    assert_eq!(value(header).as_deref(), Some("Bearer a-1"));
+    assert_eq!(session.handle_response(&mut attempt, 200, None, T0)?, Action::Done);
+
+    // Another scope: a new token, asked for with the refresh token, never the password again.
+    let (mut attempt, action) = session.start(BUSYBOX, pull("library/busybox"), T0)?;
+    let request = fetch(action);
+    assert_eq!((request.method(), request.url()), ("POST", REALM));
+    assert_eq!(
+        form_pairs(&request),
+        pairs(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "r-1"),
+            ("client_id", "regsight"),
+            ("service", "registry.example"),
+            ("scope", "repository:library/busybox:pull"),
+        ])
+    );
+    assert!(!request.form().ok_or("form")?.encoded().contains("s3cret"));
+    assert!(
+        request
+            .form()
+            .ok_or("form")?
+            .shown()
+            .contains(&("refresh_token".to_owned(), FormValue::Secret("REFRESH_TOKEN"))),
+        "the transcript shows a placeholder"
+    );
+    // No expires_in: 60 s.
+    let action = session.handle_token_response(&mut attempt, 200, br#"{"access_token":"a-2"}"#, T0)?;
+    assert_eq!(value(sent(action)).as_deref(), Some("Bearer a-2"));
+    assert_eq!(session.handle_response(&mut attempt, 200, None, T0)?, Action::Done);
+    let (_, action) = session.start(BUSYBOX, pull("library/busybox"), T0.plus_seconds(49))?;
+    assert_eq!(value(sent(action)).as_deref(), Some("Bearer a-2"));
+    let (_, action) = session.start(BUSYBOX, pull("library/busybox"), T0.plus_seconds(51))?;
+    assert_eq!(form_pairs(&fetch(action))[0], ("grant_type".to_owned(), "refresh_token".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn a_refused_refresh_token_is_forgotten_for_the_password() -> TestResult {
+    let (mut session, mut attempt, _) = password_session_at_the_realm()?;
+    let answer = br#"{"access_token":"a-1","refresh_token":"r-1"}"#;
+    sent(session.handle_token_response(&mut attempt, 200, answer, T0)?);
+
+    let (mut attempt, action) = session.start(BUSYBOX, pull("library/busybox"), T0)?;
+    assert_eq!(form_pairs(&fetch(action))[1], ("refresh_token".to_owned(), "r-1".to_owned()));
+    let refused = br#"{"error":"invalid_grant","error_description":"refresh token revoked"}"#;
+    let request = fetch(session.handle_token_response(&mut attempt, 400, refused, T0)?);
+    assert_eq!(
+        form_pairs(&request)[..3],
+        pairs(&[("grant_type", "password"), ("username", "alice"), ("password", "s3cret pw")])
+    );
+    let action = session.handle_token_response(&mut attempt, 200, br#"{"access_token":"a-2"}"#, T0)?;
+    assert_eq!(value(sent(action)).as_deref(), Some("Bearer a-2"));
+    assert_eq!(session.handle_response(&mut attempt, 200, None, T0)?, Action::Done);
+
+    // Forgotten: the next scope goes with the password (that answer gave no refresh token).
+    let (_, action) = session.start(
+        "https://registry.example/v2/library/debian/manifests/1",
+        pull("library/debian"),
+        T0,
+    )?;
+    assert_eq!(form_pairs(&fetch(action))[0], ("grant_type".to_owned(), "password".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn a_realm_without_the_post_is_asked_by_get_and_remembered() -> TestResult {
+    let not_supported: [(u16, &[u8]); 7] = [
+        (404, b"404 page not found"),
+        // A redirect, not followed (0: one the runtime hides, a browser's opaqueredirect).
+        (307, b""),
+        (0, b""),
+        (405, br#"{"errors":[{"code":"UNSUPPORTED"}]}"#),
+        (400, br#"{"error":"unsupported_grant_type"}"#),
+        (400, b"<html>Bad Request</html>"),
+        (401, br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#),
+    ];
+    for (status, body) in not_supported {
+        let (mut session, mut attempt, post) = password_session_at_the_realm()?;
+        assert_eq!(post.method(), "POST");
+        let get = fetch(session.handle_token_response(&mut attempt, status, body, T0)?);
+        assert_eq!(get.method(), "GET", "{status}");
+        assert_eq!(value(get.authorization().cloned()).as_deref(), Some("Basic YWxpY2U6czNjcmV0IHB3"));
+        let action = session.handle_token_response(&mut attempt, 200, &token_body("g-1", None), T0)?;
+        assert_eq!(value(sent(action)).as_deref(), Some("Bearer g-1"));
+        assert_eq!(session.handle_response(&mut attempt, 200, None, T0)?, Action::Done);
+
+        // Remembered: the next token request goes straight to GET.
+        let (mut attempt, action) = session.start(BUSYBOX, pull("library/busybox"), T0)?;
+        let get = fetch(action);
+        assert_eq!((get.method(), get.form()), ("GET", None), "{status}");
+        let action = session.handle_token_response(&mut attempt, 200, &token_body("g-2", None), T0)?;
+        assert_eq!(value(sent(action)).as_deref(), Some("Bearer g-2"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_wrong_password_by_oauth_is_unauthorized_with_its_description() -> TestResult {
+    let long = "x".repeat(500);
+    let cases = [
+        ("invalid_grant", "incorrect username or password", UnauthorizedReason::RealmWrongPassword),
+        ("invalid_grant", long.as_str(), UnauthorizedReason::RealmWrongPassword),
+        ("invalid_request", "client_id missing", UnauthorizedReason::RealmRefusedRequest),
+    ];
+    for (error, description, reason) in cases {
+        let (mut session, mut attempt, _) = password_session_at_the_realm()?;
+        let body = format!(r#"{{"error":"{error}","error_description":"{description}"}}"#);
+        let err = session.handle_token_response(&mut attempt, 400, body.as_bytes(), T0);
+        let Err(err @ AuthError::Unauthorized { reason: got, .. }) = err else { panic!("{err:?}") };
+        assert_eq!((got, err.code()), (reason, ErrorCode::Unauthorized));
+        let message = err.to_string();
+        let shown: String = description.chars().take(200).collect();
+        assert!(message.contains(&shown), "{message}");
+        assert!(message.len() < 400, "{message}");
+        assert!(attempt.is_finished());
+
+        // The next request starts over and works.
+        let (mut attempt, action) = session.start(MANIFEST, pull("library/alpine"), T0)?;
+        assert_eq!(sent(action), None);
+        let challenge = bearer("repository:library/alpine:pull", None);
+        assert_eq!(fetch(session.handle_response(&mut attempt, 401, Some(&challenge), T0)?).method(), "POST");
+        let action = session.handle_token_response(&mut attempt, 200, br#"{"access_token":"ok"}"#, T0)?;
+        assert_eq!(value(sent(action)).as_deref(), Some("Bearer ok"));
+    }
+    Ok(())
+}
+
+#[test]
+fn token_requests_per_registry_request_are_bounded() -> TestResult {
+    // The longest way a token can come: refresh refused, password POST not taken, GET.
+    let (mut session, mut attempt, _) = password_session_at_the_realm()?;
+    sent(session.handle_token_response(
+        &mut attempt,
+        200,
+        br#"{"access_token":"a","refresh_token":"r"}"#,
+        T0,
+    )?);
+    let (mut attempt, action) = session.start(BUSYBOX, pull("library/busybox"), T0)?;
+    let mut request = fetch(action);
+    let mut methods = vec![];
+    for (status, body) in [(400u16, &br#"{"error":"invalid_grant"}"#[..]), (405, b"")] {
+        methods.push(request.method());
+        request = fetch(session.handle_token_response(&mut attempt, status, body, T0)?);
+    }
+    methods.push(request.method());
+    assert_eq!(methods, ["POST", "POST", "GET"]);
+    assert_eq!(usize::from(MAX_TOKEN_FETCHES), methods.len());
+    // A cached token rejected afterwards cannot be refetched within this request: bounded, no loop.
+    sent(session.handle_token_response(&mut attempt, 200, &token_body("t", None), T0)?);
+    let challenge = bearer("repository:library/busybox:pull,push", Some("insufficient_scope"));
+    let err = session.handle_response(&mut attempt, 401, Some(&challenge), T0);
+    assert!(matches!(err, Err(AuthError::TooManyRounds { what: "token requests", .. })), "{err:?}");
+    assert_eq!(err.map_err(|e| e.code()).err(), Some(ErrorCode::LimitExceeded));
     Ok(())
 }
 
@@ -181,15 +413,23 @@ fn wrong_password_and_missing_credentials_at_the_realm() -> TestResult {
         (Credentials::Anonymous, UnauthorizedReason::RealmNeedsCredentials, "needs a username and password"),
     ];
     for (credentials, expected_reason, expected_text) in cases {
+        let with_password = matches!(credentials, Credentials::Password(_));
         let mut session = Session::new(REGISTRY, credentials)?;
         let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
-        fetch(session.handle_response(
+        let mut request = fetch(session.handle_response(
             &mut attempt,
             401,
             Some(&bearer("repository:library/alpine:pull", None)),
             T0,
         )?);
         let body = br#"{"details":"incorrect username or password"}"#;
+        if with_password {
+            // A realm answering a POST 401 without an OAuth error (as Artifactory does to POSTs
+            // it does not take) is asked again by GET, where the same 401 means a wrong password.
+            assert_eq!(request.method(), "POST");
+            request = fetch(session.handle_token_response(&mut attempt, 401, body, T0)?);
+        }
+        assert_eq!(request.method(), "GET");
         let err = session.handle_token_response(&mut attempt, 401, body, T0);
         let Err(err @ AuthError::Unauthorized { reason, .. }) = err else { panic!("{err:?}") };
         assert_eq!(reason, expected_reason);
@@ -539,7 +779,9 @@ fn hostile_realms_are_refused() -> TestResult {
     let mut session = Session::new(REGISTRY, password("alice", "pw"))?;
     let (mut attempt, _) = session.start(MANIFEST, pull("library/alpine"), T0)?;
     let header = r#"Bearer realm="/realms/hub/token",service="s""#;
-    let request = fetch(session.handle_response(&mut attempt, 401, Some(header), T0)?);
+    let post = fetch(session.handle_response(&mut attempt, 401, Some(header), T0)?);
+    assert_eq!((post.method(), post.url()), ("POST", "https://registry.example/realms/hub/token"));
+    let request = fetch(session.handle_token_response(&mut attempt, 404, b"", T0)?);
     assert!(
         request.url().starts_with("https://registry.example/realms/hub/token?service=s&"),
         "{}",
@@ -636,9 +878,12 @@ fn any_answer() -> impl Strategy<Value = Answer> {
         (prop_oneof![Just(200u16), Just(401), Just(403), Just(404)], any_challenge())
             .prop_map(|(s, c)| Answer::Registry(s, c)),
         (
-            prop_oneof![Just(200u16), Just(401), Just(500)],
+            prop_oneof![Just(200u16), Just(400), Just(401), Just(404), Just(405), Just(500)],
             prop_oneof![
                 Just(token_body("t", Some(300))),
+                Just(br#"{"access_token":"t","refresh_token":"r"}"#.to_vec()),
+                Just(br#"{"error":"invalid_grant","error_description":"no"}"#.to_vec()),
+                Just(br#"{"error":"unsupported_grant_type"}"#.to_vec()),
                 Just(b"{}".to_vec()),
                 proptest::collection::vec(any::<u8>(), 0..40),
             ]
@@ -682,6 +927,7 @@ proptest! {
                     }
                 }
                 (Action::FetchToken(request), Some(answer)) => {
+                    prop_assert!(request.form().is_none() || request.authorization().is_none(), "a form and a header");
                     let origin = regsight_core::auth::HttpUrl::parse(request.url()).map(|u| u.origin().to_string());
                     let origin = origin.map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert!(origin == "https://auth.example" || origin == "https://other-auth.example", "{}", origin);
@@ -692,7 +938,7 @@ proptest! {
                 }
             };
             steps += 1;
-            prop_assert!(steps <= 5, "more steps than the bounds allow");
+            prop_assert!(steps <= usize::from(MAX_SENDS + MAX_TOKEN_FETCHES), "more steps than the bounds allow");
             match result {
                 Ok(next) => action = next,
                 Err(_) => {

@@ -690,6 +690,7 @@ async fn run_layer(
                 url: &job.url,
                 accept: None,
                 authorization: authorized.authorization.as_deref(),
+                form: None,
             };
             registry.record(&request, purpose);
             match pool.run(&authorized, signal, &mut *on_progress).await {

@@ -13,6 +13,8 @@ use web_sys::{
     RequestInit, RequestMode, RequestRedirect, Response,
 };
 
+use regsight_core::auth::{TokenForm, grant};
+
 use crate::error::ClientError;
 use crate::options::Timeouts;
 use crate::timer::Delay;
@@ -27,10 +29,10 @@ extern "C" {
 /// Bytes copied from a JS chunk into wasm memory at a time: one buffer, reused for a whole body.
 pub const CHUNK_BUFFER: usize = 256 * 1024;
 
-/// A GET or HEAD request as regsight sends it.
+/// A GET, HEAD or (token) POST request as regsight sends it.
 #[derive(Debug, Clone)]
 pub struct HttpRequest<'a> {
-    /// `GET` or `HEAD`.
+    /// `GET`, `HEAD` or `POST`.
     pub method: &'a str,
     /// Full URL.
     pub url: &'a str,
@@ -38,6 +40,8 @@ pub struct HttpRequest<'a> {
     pub accept: Option<&'a str>,
     /// `Authorization` value, if any.
     pub authorization: Option<&'a str>,
+    /// An OAuth2 token form to send as the body (`application/x-www-form-urlencoded`), if any.
+    pub form: Option<&'a TokenForm>,
 }
 
 /// A response whose body has not been read yet.
@@ -81,8 +85,11 @@ impl Drop for Abort {
 }
 
 /// Sends a request with `credentials: "omit"`, CORS mode and redirects followed (browsers drop
-/// `Authorization` on cross-origin redirects). No response headers within
-/// `timeouts.headers_ms` is a `TIMEOUT`; so is a body that sends nothing for `timeouts.idle_ms`.
+/// `Authorization` on cross-origin redirects). A form goes as a CORS "simple" body (form-urlencoded,
+/// no `Authorization`, so no preflight) and its redirects are not followed, since a 307 would carry
+/// the form elsewhere: the answer is the 3xx itself, or status 0 where the runtime hides it. No
+/// response headers within `timeouts.headers_ms` is a `TIMEOUT`; so is a body that sends nothing
+/// for `timeouts.idle_ms`.
 pub async fn send(
     request: &HttpRequest<'_>,
     signal: Option<&AbortSignal>,
@@ -97,11 +104,15 @@ pub async fn send(
         headers.set("Authorization", authorization).map_err(js)?;
     }
     let init = RequestInit::new();
+    if let Some(form) = request.form {
+        headers.set("Content-Type", grant::CONTENT_TYPE).map_err(js)?;
+        init.set_body(&JsValue::from_str(&form.encoded()));
+    }
     init.set_method(request.method);
     init.set_headers(&headers);
     init.set_credentials(RequestCredentials::Omit);
     init.set_mode(RequestMode::Cors);
-    init.set_redirect(RequestRedirect::Follow);
+    init.set_redirect(if request.form.is_some() { RequestRedirect::Manual } else { RequestRedirect::Follow });
     let abort = Abort::new(signal)?;
     init.set_signal(Some(&abort.controller.signal()));
     let req = Request::new_with_str_and_init(request.url, &init)

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use regsight_core::ErrorCode;
-use regsight_core::auth::{Action, Credentials, ScopeSet, Session};
+use regsight_core::auth::{Action, Credentials, ScopeSet, Session, TokenForm};
 use regsight_core::endpoint::BaseUrl;
 use regsight_core::model::summarize_error;
 use regsight_core::retry::{self, Retry};
@@ -57,6 +57,7 @@ impl Registry {
             url: request.url.to_owned(),
             accept: request.accept.map(str::to_owned),
             auth: AuthSent::of(request.authorization),
+            form: request.form.map(TokenForm::shown).unwrap_or_default(),
             purpose,
             status: None,
         })
@@ -126,8 +127,13 @@ impl Registry {
                         Some(header) => Some(header.value().to_owned()),
                         None => None,
                     };
-                    let request =
-                        HttpRequest { method, url: attempt.url(), accept, authorization: value.as_deref() };
+                    let request = HttpRequest {
+                        method,
+                        url: attempt.url(),
+                        accept,
+                        authorization: value.as_deref(),
+                        form: None,
+                    };
                     let response = self.fetch(&request, purpose, signal).await?;
                     let challenge = response.header("WWW-Authenticate");
                     action = self.session.borrow_mut().handle_response(
@@ -143,10 +149,11 @@ impl Registry {
                 Action::FetchToken(token_request) => {
                     let authorization = token_request.authorization().map(|h| h.value().to_owned());
                     let request = HttpRequest {
-                        method: "GET",
+                        method: token_request.method(),
                         url: token_request.url(),
                         accept: Some("application/json"),
                         authorization: authorization.as_deref(),
+                        form: token_request.form(),
                     };
                     let response = self.fetch(&request, Purpose::Token, signal).await?;
                     let status = response.status();

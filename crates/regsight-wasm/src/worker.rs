@@ -70,6 +70,7 @@ async fn verify(scope: &DedicatedWorkerGlobalScope, data: JsValue) -> Result<JsV
         url: &job.url,
         accept: None,
         authorization: job.authorization.as_deref(),
+        form: None,
     };
     // The same bounded retries as the page's own requests (a short 429, a 502-504).
     let response = retrying("GET", None, || fetch::send(&request, None, job.timeouts), |r| r).await?;

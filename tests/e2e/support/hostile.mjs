@@ -2,11 +2,13 @@
 // Chromium, and reports what came back, how long it took and what else happened meanwhile, so
 // hostile.test.mjs can assert the same case in both runtimes.
 //
-// A case is plain data: { options, call, ref, callOptions, followUp }. `call` is "verify", "tags",
-// "manifest" or "construct" (only `new Client(options)`). The outcome is
-// { constructed, ms, value, error: { isError, code, message } | null, next, fetched, unhandled,
-//   maxRssMib } where `next` is the same client's verify(followUp) (a fresh client when the
-// constructor threw), `fetched` every URL handed to `fetch` until the call settled (before the
+// A case is plain data: { options, call, ref, callOptions, then, followUp }. `call` is "verify",
+// "tags", "manifest" or "construct" (only `new Client(options)`); `then`, if any, is a second
+// { call, ref } the same client makes once the first resolved (both are timed, and an error of
+// either is the case's `error`). The outcome is
+// { constructed, ms, value, then, error: { isError, code, message } | null, next, fetched,
+//   unhandled, maxRssMib } where `next` is the same client's verify(followUp) (a fresh client when
+// the constructor threw), `fetched` every URL handed to `fetch` until the call settled (before the
 // follow-up), `unhandled` every unhandled promise rejection the runtime saw until shortly after the
 // follow-up, and `maxRssMib` the Node process's peak resident memory.
 //
@@ -52,7 +54,7 @@ function summary(result) {
  * must only use its arguments and globals).
  */
 async function runCase(Client, spec, clock, settled) {
-  const out = { constructed: false, ms: null, value: null, error: null, next: null };
+  const out = { constructed: false, ms: null, value: null, then: null, error: null, next: null };
   let client = null;
   const started = clock();
   try {
@@ -60,6 +62,7 @@ async function runCase(Client, spec, clock, settled) {
     out.constructed = true;
     if (spec.call !== "construct") {
       out.value = await client[spec.call](spec.ref, spec.callOptions);
+      if (spec.then) out.then = await client[spec.then.call](spec.then.ref);
     }
   } catch (e) {
     out.error = e;
@@ -107,6 +110,7 @@ if (process.env.REGSIGHT_HOSTILE_CASE) {
     constructed: raw.constructed,
     ms: raw.ms,
     value: raw.error ? null : shrink(raw.value),
+    then: shrink(raw.then),
     error: raw.error ? describeError(raw.error) : null,
     next: raw.next === null ? null : raw.next.error ? { error: describeError(raw.next.error) } : summary(raw.next),
     fetched: fetched.slice(0, fetchedInCall),
@@ -187,6 +191,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>regsight hostile</titl
       constructed: raw.constructed,
       ms: raw.ms,
       value: raw.error ? null : shrink(raw.value),
+    then: shrink(raw.then),
       error: raw.error ? describeError(raw.error) : null,
       next: raw.next === null ? null : raw.next.error ? { error: describeError(raw.next.error) } : summary(raw.next),
       // With cases running at once these include the other cases' URLs and rejections (and

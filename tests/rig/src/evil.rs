@@ -180,6 +180,18 @@ pub const REPOSITORIES: &[(&str, &str)] = &[
         "hostile-digest",
         "the good image, its manifest and blobs sent with hostile HTML as Docker-Content-Digest",
     ),
+    (
+        "tags-redirect",
+        "tags/list answers 307 to /moved/v2/<repo>/tags/list, whose page (tags r1, r2) has the relative \
+         `Link: <list?page=2>`: right only against that final URL (page 2: r3); the same query on the \
+         requested URL is a 400",
+    ),
+    (
+        "oauth-redirect",
+        "the good image behind Bearer auth whose realm `/redirect/token` answers any method 307 to the \
+         other origin's `/token` (query kept), which is a 404 (405 to a POST): a token POST followed \
+         there would carry the password's form to another origin",
+    ),
 ];
 
 /// Note added to `rig.json`'s list: what the repositories share.

@@ -440,6 +440,47 @@ fn tags_loop_links_back_to_its_first_page() {
 }
 
 #[test]
+fn tags_redirect_has_a_link_that_is_right_only_against_the_final_url() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let repo = unique("evil/tags-redirect/");
+    let asked = get(&format!("{}/v2/{repo}/tags/list", evil.url));
+    assert_eq!(asked.status, 307, "{}", asked.text());
+    let moved = asked.header("Location").unwrap_or_else(|| panic!("no Location"));
+    assert_eq!(moved, format!("/moved/v2/{repo}/tags/list"));
+    // curl follows it to the same page.
+    let followed = curl(&["-L", &format!("{}/v2/{repo}/tags/list", evil.url)]);
+    assert_eq!((followed.status, tags_of(&followed)), (200, vec!["r1".to_owned(), "r2".to_owned()]));
+    let first = get(&format!("{}{moved}", evil.url));
+    assert_eq!(tags_of(&first), ["r1", "r2"]);
+    assert_eq!(first.header("Link").as_deref(), Some("<list?page=2>; rel=\"next\""));
+    // `list?page=2` replaces the last segment of the final URL's path (RFC 3986, 5.2.3)...
+    let last = get(&format!("{}/moved/v2/{repo}/tags/list?page=2", evil.url));
+    assert_eq!(tags_of(&last), ["r3"]);
+    assert_eq!(last.header("Link"), None);
+    // ...while against the URL first asked it names a page that fails.
+    let wrong = get(&format!("{}/v2/{repo}/tags/list?page=2", evil.url));
+    assert_eq!(wrong.status, 400, "{}", wrong.text());
+    assert_eq!(get(&format!("{}/moved/v2/evil/good/tags/list", evil.url)).status, 404);
+}
+
+#[test]
+fn oauth_redirect_realm_sends_every_method_to_the_other_origin() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let posted = curl(&["--data-urlencode", "grant_type=password", &format!("{}/redirect/token", evil.url)]);
+    assert_eq!(posted.status, 307, "{}", posted.text());
+    assert_eq!(posted.header("Location"), Some(format!("{}/token", evil.other_url)));
+    let got = get(&format!("{}/redirect/token?service=s&scope=x", evil.url));
+    assert_eq!(got.header("Location"), Some(format!("{}/token?service=s&scope=x", evil.other_url)));
+    assert_eq!(get(&format!("{}/token?service=s", evil.other_url)).status, 404);
+    let challenge = get(&format!("{}/v2/evil/oauth-redirect/manifests/latest", evil.url));
+    assert_eq!(challenge.status, 401);
+    let www = challenge.header("WWW-Authenticate").unwrap_or_default();
+    assert!(www.contains(&format!("realm=\"{}/redirect/token\"", evil.url)), "{www}");
+}
+
+#[test]
 fn tags_many_lists_150000_tags_over_pages() {
     let rig = rig();
     let evil = evil(&rig);

@@ -373,6 +373,16 @@ fn token_server_logs_each_request_with_its_scopes_and_basic_user() {
     token(&rig, &marker, None);
     token(&rig, &format!("{marker}&scope=registry:catalog:*"), Some((&alice.username, &alice.password)));
     token(&rig, &marker, Some((&alice.username, "not-her-password")));
+    // An OAuth2 token POST: refused (GET only), its form's scope logged, never its password.
+    let status = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30"])
+        .args(["--data-urlencode", "grant_type=password", "--data-urlencode", "username=alice"])
+        .args(["--data-urlencode", &format!("password={}", alice.password)])
+        .args(["--data-urlencode", &format!("scope={marker} registry:catalog:*")])
+        .arg(&rig.token_server.realm)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run curl: {e}"));
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "405");
     let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
     let lines: Vec<&str> = text.lines().skip(before).filter(|l| l.contains(&marker)).collect();
     assert_eq!(
@@ -381,6 +391,7 @@ fn token_server_logs_each_request_with_its_scopes_and_basic_user() {
             format!("token GET scope={marker} basic=none -> 200"),
             format!("token GET scope={marker} scope=registry:catalog:* basic=alice -> 200"),
             format!("token GET scope={marker} basic=alice -> 401"),
+            format!("token POST scope={marker}%20registry:catalog:* basic=none -> 405"),
         ],
         "{}",
         log.display()

@@ -42,6 +42,11 @@ impl Password {
         &self.username
     }
 
+    /// The password itself (for an OAuth2 password grant's form).
+    pub(crate) fn password(&self) -> &str {
+        &self.password
+    }
+
     /// The `Authorization` header value: `Basic base64(username:password)` (UTF-8).
     pub fn authorization_value(&self) -> String {
         let mut value = String::from("Basic ");

@@ -2,7 +2,8 @@
 //! session that decides which `Authorization` header goes where.
 //!
 //! Reading order: [`challenge`] (what the registry asks for), [`scope`] (what a token is for),
-//! [`token`] (asking the realm and reading its answer), [`cache`], then [`session`], which ties them
+//! [`token`] (asking the realm and reading its answer), [`grant`] (asking it by OAuth2 POST),
+//! [`cache`], [`realms`] (refresh tokens, GET-only realms), then [`session`], which ties them
 //! together. URLs and their origins, which decide where credentials may go, come from
 //! [`crate::url`]; [`time`] is the caller's clock.
 //!
@@ -12,7 +13,9 @@
 pub mod basic;
 pub mod cache;
 pub mod challenge;
+pub mod grant;
 pub mod header;
+pub mod realms;
 pub mod scope;
 pub mod session;
 pub mod store;
@@ -25,7 +28,9 @@ pub use cache::{CacheKey, TokenCache};
 pub use challenge::{
     BasicChallenge, BearerChallenge, BearerError, Challenge, ChallengeError, parse_challenges,
 };
+pub use grant::{Grant, Refusal, TokenForm};
 pub use header::AuthHeader;
+pub use realms::RealmMemory;
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use session::{Action, Attempt, AuthError, Credentials, Session, TokenRequest, UnauthorizedReason};
 pub use store::{Contact, CredentialKeyError, CredentialStore};

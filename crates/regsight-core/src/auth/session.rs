@@ -9,7 +9,9 @@ use crate::ErrorCode;
 use crate::auth::basic::Password;
 use crate::auth::cache::{CacheKey, TokenCache};
 use crate::auth::challenge::{BearerChallenge, BearerError, ChallengeError, parse_challenges};
+use crate::auth::grant::{self, Grant, Refusal, TokenForm};
 use crate::auth::header::AuthHeader;
+use crate::auth::realms::RealmMemory;
 use crate::auth::scope::{ScopeError, ScopeSet};
 use crate::auth::time::UnixMillis;
 use crate::auth::token::{self, BearerToken, TokenError, TokenResponse};
@@ -19,8 +21,10 @@ use crate::url::{HttpUrl, Origin, UrlError};
 /// Most times one request is sent to the registry (first try plus retries).
 pub const MAX_SENDS: u8 = 3;
 
-/// Most token requests made for one registry request.
-pub const MAX_TOKEN_FETCHES: u8 = 2;
+/// Most token requests made for one registry request: one more than a single fetch needs, for a
+/// cached token the registry no longer takes or a scope it adds, and one more for a token POST
+/// that falls back to GET (or a refresh token that falls back to the password).
+pub const MAX_TOKEN_FETCHES: u8 = 3;
 
 /// Longest message from a registry or token service quoted in an error, in characters.
 const MAX_DETAIL_CHARS: usize = 200;
@@ -46,31 +50,45 @@ pub enum Action {
         /// The `Authorization` header to attach; it is bound to [`Attempt::url`].
         authorization: Option<AuthHeader>,
     },
-    /// GET this token request from the realm, then call [`Session::handle_token_response`].
+    /// Send this token request to the realm, then call [`Session::handle_token_response`].
     FetchToken(TokenRequest),
     /// The last registry response is final as far as authentication goes: use it.
     Done,
 }
 
-/// A GET to the token realm.
+/// A request to the token realm: a GET (Docker token auth) or an OAuth2 form POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRequest {
     url: HttpUrl,
     authorization: Option<AuthHeader>,
+    form: Option<TokenForm>,
 }
 
 impl TokenRequest {
-    /// The HTTP method.
-    pub const METHOD: &'static str = "GET";
+    /// The HTTP method: `POST` with a form, else `GET`.
+    pub fn method(&self) -> &'static str {
+        if self.form.is_some() { "POST" } else { "GET" }
+    }
 
-    /// The full URL: realm plus `service`, `scope` and `account` parameters.
+    /// The full URL: for a GET, the realm plus `service`, `scope` and `account` parameters; for a
+    /// POST, the realm as named.
     pub fn url(&self) -> &str {
         self.url.as_str()
     }
 
-    /// Basic credentials for the realm, when the session has a password.
+    /// Basic credentials for the realm: a GET's when the session has a password.
     pub fn authorization(&self) -> Option<&AuthHeader> {
         self.authorization.as_ref()
+    }
+
+    /// A POST's form, sent as [`TokenRequest::content_type`].
+    pub fn form(&self) -> Option<&TokenForm> {
+        self.form.as_ref()
+    }
+
+    /// The body's content type, for a POST.
+    pub fn content_type(&self) -> Option<&'static str> {
+        self.form.as_ref().map(|_| grant::CONTENT_TYPE)
     }
 }
 
@@ -83,13 +101,23 @@ pub struct Attempt {
     sent: Sent,
     sends: u8,
     token_fetches: u8,
+    /// Whether a token was already asked for again with the scopes an `insufficient_scope` named.
+    rescoped: bool,
 }
 
 #[derive(Debug, Clone)]
 enum State {
     AwaitingResponse,
-    AwaitingToken { key: CacheKey, requested_at: UnixMillis },
+    AwaitingToken { key: CacheKey, requested_at: UnixMillis, asked: Asked },
     Finished,
+}
+
+/// How the token being awaited was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    Get,
+    PasswordGrant,
+    RefreshGrant,
 }
 
 /// What the last send to the registry carried.
@@ -148,14 +176,18 @@ enum Known {
 /// 2. Loop on the action:
 ///    - [`Action::Send`]: send the request to [`Attempt::url`] with the given header, then pass the
 ///      status and the `WWW-Authenticate` value to [`Session::handle_response`];
-///    - [`Action::FetchToken`]: GET [`TokenRequest::url`] with its header, then pass status and body
-///      to [`Session::handle_token_response`];
+///    - [`Action::FetchToken`]: send [`TokenRequest::method`] to [`TokenRequest::url`] with its
+///      header or its form, then pass status and body to [`Session::handle_token_response`];
 ///    - [`Action::Done`]: the last registry response is the one to use.
 /// 3. An error ends the attempt; it says why (wrong password, insufficient scope, bad challenge...).
 ///
+/// With a password, a token is asked for by an OAuth2 POST (a refresh token the realm gave before,
+/// else the password) and by GET with Basic credentials from a realm that does not take the POST;
+/// without one, by GET (see [`crate::auth::grant`]).
+///
 /// Every method takes the caller's `now`. One attempt ends after at most [`MAX_SENDS`] registry
 /// requests and [`MAX_TOKEN_FETCHES`] token requests. Several attempts may be in flight at once;
-/// they share the token cache and what the session learned about the registry.
+/// they share the token cache and what the session learned about the registry and its realms.
 ///
 /// ```
 /// # use regsight_core::auth::{Session, Credentials, Action, ScopeSet, Scope, UnixMillis};
@@ -180,6 +212,7 @@ pub struct Session {
     credentials: Credentials,
     known: Known,
     cache: TokenCache,
+    realms: RealmMemory,
 }
 
 impl Session {
@@ -189,7 +222,13 @@ impl Session {
             url: truncate(registry_url, MAX_DETAIL_CHARS),
             source,
         })?;
-        Ok(Self { registry, credentials, known: Known::Nothing, cache: TokenCache::default() })
+        Ok(Self {
+            registry,
+            credentials,
+            known: Known::Nothing,
+            cache: TokenCache::default(),
+            realms: RealmMemory::default(),
+        })
     }
 
     /// Replaces the token cache with an empty one holding at most `capacity` tokens.
@@ -224,8 +263,15 @@ impl Session {
                 registry: self.registry.origin().to_string(),
             });
         }
-        let mut attempt =
-            Attempt { url, scopes, state: State::Finished, sent: Sent::Nothing, sends: 0, token_fetches: 0 };
+        let mut attempt = Attempt {
+            url,
+            scopes,
+            state: State::Finished,
+            sent: Sent::Nothing,
+            sends: 0,
+            token_fetches: 0,
+            rescoped: false,
+        };
         let action = match (&self.credentials, &self.known) {
             (Credentials::Token(token), _) => {
                 attempt.send(Sent::PreIssued, Some(token.authorization_value()))
@@ -325,7 +371,7 @@ impl Session {
         body: &[u8],
         now: UnixMillis,
     ) -> Result<Action, AuthError> {
-        let State::AwaitingToken { key, requested_at } =
+        let State::AwaitingToken { key, requested_at, asked } =
             std::mem::replace(&mut attempt.state, State::Finished)
         else {
             return Err(AuthError::CallOrder {
@@ -334,6 +380,25 @@ impl Session {
         };
         let server = key.realm.origin().to_string();
         let detail = || token::error_message(body);
+        if asked != Asked::Get {
+            let unauthorized =
+                |reason| AuthError::Unauthorized { server: server.clone(), reason, detail: detail() };
+            match (Refusal::of(status, body), asked) {
+                (Refusal::NotSupported, _) => {
+                    self.realms.mark_get_only(&key.realm);
+                    return self.fetch_token(attempt, key, now);
+                }
+                (Refusal::InvalidGrant, Asked::RefreshGrant) => {
+                    self.realms.forget_refresh_token(&key.realm, key.service.as_deref());
+                    return self.fetch_token(attempt, key, now);
+                }
+                (Refusal::InvalidGrant, _) => {
+                    return Err(unauthorized(UnauthorizedReason::RealmWrongPassword));
+                }
+                (Refusal::Refused, _) => return Err(unauthorized(UnauthorizedReason::RealmRefusedRequest)),
+                (Refusal::Other, _) => {}
+            }
+        }
         match status {
             200..=299 => {}
             401 => {
@@ -348,6 +413,10 @@ impl Session {
             _ => return Err(AuthError::TokenEndpointStatus { server, status }),
         }
         let response = TokenResponse::parse(body)?;
+        if let (Some(refresh), Asked::PasswordGrant | Asked::RefreshGrant) = (&response.refresh_token, asked)
+        {
+            self.realms.keep_refresh_token(&key.realm, key.service.as_deref(), refresh.clone());
+        }
         // Count the lifetime from when we asked: the server issued the token no earlier than that.
         let expires_at = response.expires_at(requested_at.min(now));
         self.cache.insert(key.clone(), response.token.clone(), expires_at, now);
@@ -380,11 +449,12 @@ impl Session {
                 Err(AuthError::Unauthorized { server, reason: UnauthorizedReason::TokenRejected, detail })
             }
             Sent::Token { key, .. } if insufficient => {
-                // Ask again only if we asked for less than the registry names; the realm grants the
-                // intersection of asked and allowed silently, so asking for the same again cannot help.
-                if key.scopes.covers(&challenge.scope) || attempt.token_fetches >= MAX_TOKEN_FETCHES {
+                // Ask again, once, only if we asked for less than the registry names; the realm grants
+                // the intersection of asked and allowed silently, so asking for the same again cannot help.
+                if key.scopes.covers(&challenge.scope) || attempt.rescoped {
                     return Err(insufficient_error(detail));
                 }
+                attempt.rescoped = true;
                 let scopes = key.scopes.union(&challenge.scope)?;
                 self.fetch_token(attempt, CacheKey { scopes, ..key }, now)
             }
@@ -427,7 +497,8 @@ impl Session {
         CacheKey { realm: challenge.realm.clone(), service: challenge.service.clone(), scopes }
     }
 
-    /// Builds the token request for `key` and waits for its answer.
+    /// Builds the token request for `key` and waits for its answer: with a password, a POST (the
+    /// realm's refresh token if it gave one, else the password) unless the realm is GET-only.
     fn fetch_token(
         &self,
         attempt: &mut Attempt,
@@ -442,6 +513,16 @@ impl Session {
             Credentials::Password(password) => Some(password),
             Credentials::Anonymous | Credentials::Token(_) => None,
         };
+        if let Some(password) = password.filter(|_| !self.realms.is_get_only(&key.realm)) {
+            let (grant, asked) = match self.realms.refresh_token(&key.realm, key.service.as_deref()) {
+                Some(refresh) => (Grant::RefreshToken(refresh.clone()), Asked::RefreshGrant),
+                None => (Grant::Password(password.clone()), Asked::PasswordGrant),
+            };
+            let form = TokenForm::new(&grant, key.service.as_deref(), &key.scopes);
+            let url = key.realm.clone();
+            attempt.state = State::AwaitingToken { key, requested_at: now, asked };
+            return Ok(Action::FetchToken(TokenRequest { url, authorization: None, form: Some(form) }));
+        }
         let url = token::token_request_url(
             &key.realm,
             key.service.as_deref(),
@@ -452,8 +533,8 @@ impl Session {
             .map_err(|source| AuthError::TokenRequestUrl { url: truncate(&url, MAX_DETAIL_CHARS), source })?;
         // Appending a query keeps the realm's origin, so the password goes to the realm and nowhere else.
         let authorization = password.map(|p| AuthHeader::new(url.clone(), p.authorization_value()));
-        attempt.state = State::AwaitingToken { key, requested_at: now };
-        Ok(Action::FetchToken(TokenRequest { url, authorization }))
+        attempt.state = State::AwaitingToken { key, requested_at: now, asked: Asked::Get };
+        Ok(Action::FetchToken(TokenRequest { url, authorization, form: None }))
     }
 }
 
@@ -474,6 +555,8 @@ pub enum UnauthorizedReason {
     RealmNeedsCredentials,
     /// The token service refused the username and password.
     RealmWrongPassword,
+    /// The token service refused an OAuth2 token request for another reason it names.
+    RealmRefusedRequest,
 }
 
 impl fmt::Display for UnauthorizedReason {
@@ -486,6 +569,7 @@ impl fmt::Display for UnauthorizedReason {
             Self::BasicWantsPassword => "the registry wants a username and password, not a bearer token",
             Self::RealmNeedsCredentials => "the token service needs a username and password",
             Self::RealmWrongPassword => "the token service rejected the username or password",
+            Self::RealmRefusedRequest => "the token service refused the login request",
         })
     }
 }

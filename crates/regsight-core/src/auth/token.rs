@@ -3,7 +3,8 @@
 //! Request: `realm?service=S&scope=A&scope=B[&account=U]`, one `scope` parameter per scope, every
 //! value percent-encoded; Basic credentials ride in the `Authorization` header when there are any.
 //!
-//! Answer: `{"token"|"access_token", "expires_in", "issued_at", "refresh_token"}`. Tokens are opaque:
+//! Answer (to a GET or to [`crate::auth::grant`]'s POST): `{"token"|"access_token", "expires_in",
+//! "issued_at", "refresh_token"}`, other fields (`scope`, `token_type`) ignored. Tokens are opaque:
 //! they are checked to be header-safe, never decoded. Only the token must be right: an odd
 //! `expires_in`, `issued_at` or `refresh_token` is ignored, never a failed login.
 //!
@@ -102,7 +103,7 @@ pub struct TokenResponse {
     pub expires_in: Option<u64>,
     /// `issued_at`, on the server's clock (kept for diagnostics; see the module doc).
     pub issued_at: Option<UnixMillis>,
-    /// A refresh token, only sent for `offline_token=true` requests.
+    /// A refresh token (an OAuth2 POST with `access_type=offline`, a GET with `offline_token=true`).
     pub refresh_token: Option<BearerToken>,
 }
 

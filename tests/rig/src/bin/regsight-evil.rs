@@ -37,6 +37,9 @@
 //!   `invalid_grant` (`{"error", "error_description"}`). It answers `{access_token, token_type:
 //!   "Bearer", scope, expires_in, issued_at}` plus `refresh_token`: a new one for a password grant
 //!   with `access_type=offline`, the same one for a refresh grant (refresh tokens never expire).
+//! - `/redirect/token`, the realm of `evil/oauth-redirect`: any method, 307 to the other origin's
+//!   `/token` with the query kept (the other origin answers it 404, a POST 405), so its log shows
+//!   whether a token POST's form or a Basic header was carried across origins.
 //! - `/forever/token`, `/evil-token`, `/dup-a/token`, `/dup-b/token`: any method, 200 with a new
 //!   token that no repository accepts.
 //! - `/token-not-json`: 200 with an HTML page; `/token-no-token`: 200 with JSON without a token.
@@ -47,6 +50,13 @@
 //! expired token gets `error="invalid_token"`, a short one `error="insufficient_scope"`.
 //!
 //! The other origin (`otherListen`) serves `GET`/`HEAD /cdn/<digest>`: any blob, no auth, CORS.
+//!
+//! Redirected tags: `GET /v2/evil/tags-redirect[/...]/tags/list` answers `307` to
+//! `/moved/v2/<repo>/tags/list` on the main origin, whose answer lists `r1`, `r2` with the
+//! *relative* `Link: <list?page=2>; rel="next"`. Resolved against that final URL it names
+//! `/moved/v2/<repo>/tags/list?page=2` (`r3`, the last page); resolved against the URL first
+//! requested it names `/v2/<repo>/tags/list?page=2`, which is a 400, so a client that uses the
+//! wrong base fails. Other paths under `/moved/v2/` are 404.
 //!
 //! Log: one line per request, written before the answer, to the `log` file of the config:
 //! `<main|other> <METHOD> <target> origin=<Origin|-> auth=<who> [form=<fields>] -> <outcome>`,
@@ -329,6 +339,8 @@ enum Behaviour {
     Status504,
     Hostile,
     HostileDigest,
+    TagsRedirect,
+    OAuthRedirect,
 }
 
 impl Behaviour {
@@ -373,6 +385,8 @@ impl Behaviour {
             "status-504" => Status504,
             "hostile" => Hostile,
             "hostile-digest" => HostileDigest,
+            "tags-redirect" => TagsRedirect,
+            "oauth-redirect" => OAuthRedirect,
             _ => return None,
         })
     }
@@ -674,6 +688,12 @@ impl Evil {
                 });
             }
             "/token" => return respond(self.token(req, true)),
+            "/redirect/token" => {
+                let query = if req.query.is_empty() { String::new() } else { format!("?{}", req.query) };
+                return respond(
+                    Response::new(307).with("Location", format!("{}/token{query}", self.other_url)),
+                );
+            }
             "/oauth/token" => return respond(self.token(req, false)),
             "/forever/token" | "/evil-token" | "/dup-a/token" | "/dup-b/token" => {
                 return respond(self.useless_token());
@@ -692,6 +712,9 @@ impl Evil {
                 ));
             }
             _ => {}
+        }
+        if let Some(rest) = req.path.strip_prefix("/moved/v2/") {
+            return respond(tags_moved(req, rest));
         }
         let Some((repo, kind)) = req.path.strip_prefix("/v2/").and_then(parse_registry_path) else {
             return respond(Response::error(404, "NOT_FOUND", "no such endpoint"));
@@ -751,6 +774,18 @@ impl Evil {
             TagsLoop if *kind == Kind::Tags => tags_loop(req, repo),
             TagsMany if *kind == Kind::Tags => tags_many(req, repo),
             TagsEndless | TagsLoop | TagsMany => good(),
+            TagsRedirect if *kind == Kind::Tags => match req.query_value("page") {
+                None => Response::new(307).with("Location", format!("/moved/v2/{repo}/tags/list")),
+                Some(_) => Response::error(
+                    400,
+                    "PAGINATION_NUMBER_INVALID",
+                    "the Link was resolved against the requested URL, not the final one",
+                ),
+            },
+            TagsRedirect => good(),
+            OAuthRedirect => self
+                .bearer(req, repo, &challenge(&format!("{}/redirect/token", self.url)), true)
+                .unwrap_or_else(good),
             RedirectLoop if req.method == "GET" && is_layer(&self.good_layer) => {
                 let blob = format!("/v2/{repo}/blobs/{}", self.good_layer);
                 let to = if req.query_value("loop").as_deref() == Some("b") {
@@ -1196,6 +1231,26 @@ fn tags_many(req: &Request, repo: &str) -> Response {
     let tags: Vec<String> = (start..end).map(tag).collect();
     let next = (end < MANY_TAGS && end > start).then(|| format!("?n={n}&last={}", tag(end - 1)));
     tags_page(repo, &tags, next)
+}
+
+/// Where `tags-redirect`'s tags/list redirects (`rest` follows `/moved/v2/`): page 1 with a Link
+/// relative to this URL, or page 2 (`?page=2`).
+fn tags_moved(req: &Request, rest: &str) -> Response {
+    let tags_redirect = |repo: &str| {
+        repo.strip_prefix("evil/").and_then(|r| r.split('/').next()).and_then(Behaviour::from_name)
+            == Some(Behaviour::TagsRedirect)
+    };
+    match parse_registry_path(rest) {
+        Some((repo, Kind::Tags)) if tags_redirect(&repo) && req.method == "GET" => {
+            let page = |tags: &[&str]| Response::json(200, &json!({ "name": repo, "tags": tags }));
+            match req.query_value("page").as_deref() {
+                None => page(&["r1", "r2"]).with("Link", "<list?page=2>; rel=\"next\""),
+                Some("2") => page(&["r3"]),
+                Some(_) => Response::error(400, "PAGINATION_NUMBER_INVALID", "no such page"),
+            }
+        }
+        _ => Response::error(404, "NOT_FOUND", "no such endpoint"),
+    }
 }
 
 /// `repo` and what is asked of it, from a path after `/v2/`.

@@ -9,14 +9,15 @@
 //!
 //! Every request is logged as one line, to stdout and (when the config names one) to the request
 //! log tests read: `token <METHOD> [scope=<value>]... basic=<who> -> <status>`, one `scope=` per
-//! `scope` query parameter in order (whitespace inside a value written `%20`), and `<who>` the
+//! `scope` query parameter in order, then per `scope` field of a form body (a POST's, the first 64 KiB
+//! read; whitespace inside a value written `%20`), and `<who>` the
 //! username of a Basic `Authorization` header (never the password), `none` without the header,
 //! `?malformed` for undecodable Basic credentials, `?<scheme>` for another scheme.
 //!
 //! Usage: `regsight-tokend CONFIG.json` (written by `cargo xtask rig up`).
 
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
@@ -72,9 +73,9 @@ fn serve(config_path: &str) -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let state = TokenServer { config, signer, issued: AtomicU64::new(0) };
-    for request in server.incoming_requests() {
+    for mut request in server.incoming_requests() {
         let (status, body) = state.answer(&request);
-        let line = log_line(&request, status);
+        let line = log_line(&mut request, status);
         println!("{line}   [{}]", request.url());
         // Written before the answer, so a client holding the answer finds its line in the log.
         if let Some(file) = log.as_mut()
@@ -162,10 +163,14 @@ impl TokenServer {
 }
 
 /// The request log line of a request answered with `status` (see the module documentation).
-fn log_line(request: &Request, status: u16) -> String {
+fn log_line(request: &mut Request, status: u16) -> String {
     let query = parse_query(request.url().split_once('?').map(|(_, q)| q).unwrap_or(""));
+    let mut form = String::new();
+    // Only what the log shows is read: an unreadable body just has no scopes.
+    let _ = request.as_reader().take(64 * 1024).read_to_string(&mut form);
+    let form = parse_query(&form);
     let mut line = format!("token {}", request.method());
-    for scope in query.get("scope").into_iter().flatten() {
+    for scope in query.get("scope").into_iter().flatten().chain(form.get("scope").into_iter().flatten()) {
         line.push_str(" scope=");
         line.push_str(&no_whitespace(scope));
     }
