@@ -139,9 +139,13 @@ async function servePage() {
   return serve(files);
 }
 
-/** The native pipeline over one layer: its time and the two digests sha256sum printed. */
+/**
+ * The native pipeline over one layer: its time and the two digests sha256sum printed. The first
+ * sha256sum writes to fd 3 (our stdout): written as `tee >(sha256sum)` its line would go down the
+ * pipe into gzip.
+ */
 function nativePipeline(url) {
-  const script = `curl -sf ${url} | tee >(sha256sum) | gzip -dc | sha256sum`;
+  const script = `{ curl -sf ${url} | tee >(sha256sum >&3) | gzip -dc | sha256sum; } 3>&1`;
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn("bash", ["-o", "pipefail", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });

@@ -89,7 +89,8 @@ pub fn run(args: &[String]) -> Result<()> {
 /// every figure present (no timing is judged). Writes to `target/bench/smoke/`, not BENCHMARKS.md.
 pub fn smoke(paths: &RigPaths, dist: &Path) -> Result<()> {
     let options = Options { size_mib: 4, runs: 1, memory_mib: Some(8), page: true };
-    let figures = measure(paths, &options, dist, &json!({ "smoke": true }))?;
+    let sizes = serde_json::to_value(sizes::measure(dist)?)?;
+    let figures = measure(paths, &options, dist, &sizes)?;
     let missing = report::missing(&figures);
     let out = bench_dir().join("smoke");
     std::fs::create_dir_all(&out)?;
