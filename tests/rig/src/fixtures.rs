@@ -755,7 +755,9 @@ impl Builder {
         for index in 0..layers.max(1) {
             let mut bytes = 0;
             let mut count = 0;
-            while count < rest.len() && (bytes < share || index + 1 == layers.max(1)) {
+            // Leave at least one file for each layer after this one.
+            let room = rest.len().saturating_sub(layers.max(1) - index - 1);
+            while count < room && (bytes < share || index + 1 == layers.max(1)) {
                 bytes += rest[count].1;
                 count += 1;
             }

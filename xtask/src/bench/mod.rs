@@ -55,13 +55,12 @@ impl Options {
 }
 
 /// The flags `bench` takes.
-const FLAGS: [&str; 5] = ["--size-mib", "--runs", "--memory-mib", "--no-memory", "--no-page"];
+const FLAGS: [&str; 6] = ["--size-mib", "--runs", "--memory-mib", "--no-memory", "--no-page", "--smoke"];
 
 /// Runs the benchmark and writes its figures, tables and chart.
 pub fn run(args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
     let dist = pack_and_build_page()?;
-    let sizes = sizes::measure(&dist)?;
     let paths = RigPaths::new("bench", RigPaths::default_base_port("bench"));
     let started = !rig_is_up(&paths);
     if started {
@@ -69,11 +68,21 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         println!("reusing the running rig {:?}", paths.name);
     }
-    let figures = measure(&paths, &options, &dist, &serde_json::to_value(&sizes)?);
+    let figures = if args.iter().any(|a| a == "--smoke") {
+        smoke(&paths, &dist).map(|()| None)
+    } else {
+        sizes::measure(&dist)
+            .and_then(|sizes| Ok(serde_json::to_value(sizes)?))
+            .and_then(|sizes| measure(&paths, &options, &dist, &sizes))
+            .map(Some)
+    };
     if started {
         services::stop(&paths)?;
     }
-    let figures = figures?;
+    let Some(figures) = figures? else {
+        println!("the smoke run produced every figure: target/bench/smoke/");
+        return Ok(());
+    };
     let out = bench_dir();
     std::fs::write(out.join("figures.json"), serde_json::to_string_pretty(&figures)?)?;
     let root = workspace_root();
