@@ -2,8 +2,8 @@
 // page of its own origin, times regsight's verify (the npm package, and the page dist/ through a
 // `verify=1` deep link), the JS peers (hash-wasm + DecompressionStream, hash-wasm + fflate,
 // DecompressionStream alone) and the native pipeline `curl | tee >(sha256sum) | gzip -dc |
-// sha256sum`, interleaved run by run on the same layers; then the core's kernels in wasm, and wasm
-// memory over a big layer. Every method's digests are checked against the rig's truth (from
+// sha256sum`, interleaved run by run on the same layers; then the core's kernels natively and in
+// wasm, also run by run; then wasm memory over a big layer. Every method's digests are checked against the rig's truth (from
 // sha256sum), so a figure is only kept for a method that computed the right answer.
 //
 // Usage: node run.mjs <plan.json> <out.json> (the plan is written by xtask; see `Plan` there).
@@ -86,20 +86,19 @@ const SCRIPT = `
       for (const url of urls) layers.push(await PEERS[name](url));
       return { ms: performance.now() - start, layers };
     },
-    async kernels(runs, digest, diffId) {
+    async loadKernels(digest, diffId) {
       await initKernels();
       const get = async (name) => new Uint8Array(await (await fetch("./data/" + name, { cache: "no-store" })).arrayBuffer());
-      const kernels = new Kernels(await get("layer.gz"), await get("layer.tar"), await get("layer.tar.zst"), digest, diffId);
+      window.kernels = new Kernels(await get("layer.gz"), await get("layer.tar"), await get("layer.tar.zst"), digest, diffId);
+    },
+    // One run of every kernel: name -> milliseconds.
+    kernelRun() {
       const times = {};
-      for (const name of Kernels.names()) times[name] = [];
-      for (let run = 0; run < runs; run++) {
-        for (const name of Kernels.names()) {
-          const start = performance.now();
-          kernels.run(name);
-          times[name].push(performance.now() - start);
-        }
+      for (const name of Kernels.names()) {
+        const start = performance.now();
+        window.kernels.run(name);
+        times[name] = performance.now() - start;
       }
-      kernels.free();
       return times;
     },
     // wasm memory of an in-process client (the workers run the same verifier) after a warm-up
@@ -156,6 +155,21 @@ function nativePipeline(url) {
       const ms = performance.now() - start;
       if (code !== 0) reject(new Error(`${script} exited with ${code}`));
       else resolve({ ms, digests: out.trim().split("\n").map((l) => `sha256:${l.split(" ")[0]}`) });
+    });
+  });
+}
+
+/** One run of the native kernels (`plan.nativeKernels`: the release binary and its arguments). */
+function nativeKernels() {
+  const [binary, ...args] = plan.nativeKernels;
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [...args, "--runs", "1"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`${binary} exited with ${code}`));
+      else resolve(Object.fromEntries(Object.entries(JSON.parse(out)).map(([name, [ms]]) => [name, ms])));
     });
   });
 }
@@ -248,9 +262,16 @@ try {
       await runImage(page, sitePage, image, out.images[image.name]);
     }
   }
-  console.log("bench: kernels in wasm");
+  console.log("bench: kernels, native and in wasm, run by run");
   const k = plan.kernelData;
-  out.kernels = await page.evaluate(([runs, digest, diffId]) => window.bench.kernels(runs, digest, diffId), [plan.runs, k.digest, k.diffId]);
+  await page.evaluate(([digest, diffId]) => window.bench.loadKernels(digest, diffId), [k.digest, k.diffId]);
+  out.kernels = { native: {}, wasm: {} };
+  for (let run = 0; run < plan.runs; run++) {
+    const times = { native: await nativeKernels(), wasm: await page.evaluate(() => window.bench.kernelRun()) };
+    for (const side of ["native", "wasm"]) {
+      for (const [name, ms] of Object.entries(times[side])) (out.kernels[side][name] ??= []).push(ms);
+    }
+  }
   if (plan.memory) {
     console.log("bench: wasm memory over the big layer");
     const memoryPage = await browser.newPage();

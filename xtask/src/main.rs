@@ -22,14 +22,15 @@ cargo xtask <command>
   test                  install what is missing and run every test (native, browser, end-to-end)
   check-demo            run the demo on ports 16000.. and check that Ctrl-C stops all it started
   pack                  build the npm package regsight into pkg/
-  bench [--size-mib S] [--runs N] [--memory-mib M | --no-memory] [--no-page] [--smoke]
+  bench [--size-mib S] [--runs N] [--memory-mib M | --no-memory] [--no-page] [--smoke|--render]
                         measure regsight against the native pipeline and JS peers in headless
                         Chromium, its kernels wasm vs native, memory, long tasks and sizes, on the
                         rig `bench` (started or reused): S MiB images in 1 and 4 layers (default
                         300), medians of N runs (default 5), wasm memory over an M MiB layer
                         (default 1024); --no-page skips timing the page dist/. Writes BENCHMARKS.md,
                         docs/benchmarks.svg and target/bench/figures.json. --smoke: only the smoke
-                        run `test` makes (tiny images, one run, every figure produced)
+                        run `test` makes (tiny images, one run, every figure produced); --render:
+                        only rewrite BENCHMARKS.md and its chart from target/bench/figures.json
   rig up|down|status [--name N] [--base-port P]
                         manage a rig of real registries with fixture images (default name: test)
   rig bench-image [--name N] [--size-mib S] [--layers L]

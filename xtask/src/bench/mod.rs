@@ -3,9 +3,10 @@
 //! `docs/benchmarks.svg` (issue #12).
 //!
 //! One run: a `bench` rig (reused when it is up) with the benchmark images (one big gzip layer of
-//! real files and the same files in four layers), the native kernels (`tests/bench/kernels`), then
-//! `tests/bench/run.mjs` in headless Chromium: regsight's verify, the page, the JS peers and the
-//! native pipeline interleaved run by run, the kernels in wasm, wasm memory over a >= 1 GiB layer.
+//! real files and the same files in four layers), then `tests/bench/run.mjs` in headless Chromium:
+//! regsight's verify, the page, the JS peers and the native pipeline interleaved run by run, the
+//! kernels (`tests/bench/kernels`) natively and in wasm run by run, wasm memory over a >= 1 GiB
+//! layer.
 //! Every figure is a ratio of times taken in this run; the targets are shown, never enforced.
 
 mod report;
@@ -55,11 +56,17 @@ impl Options {
 }
 
 /// The flags `bench` takes.
-const FLAGS: [&str; 6] = ["--size-mib", "--runs", "--memory-mib", "--no-memory", "--no-page", "--smoke"];
+const FLAGS: [&str; 7] =
+    ["--size-mib", "--runs", "--memory-mib", "--no-memory", "--no-page", "--smoke", "--render"];
 
 /// Runs the benchmark and writes its figures, tables and chart.
 pub fn run(args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
+    if args.iter().any(|a| a == "--render") {
+        let figures = std::fs::read_to_string(bench_dir().join("figures.json"))
+            .map_err(|e| rig_err!("no figures to render (run `cargo xtask bench` first): {e}"))?;
+        return write_report(&serde_json::from_str(&figures)?);
+    }
     let dist = pack_and_build_page()?;
     let paths = RigPaths::new("bench", RigPaths::default_base_port("bench"));
     let started = !rig_is_up(&paths);
@@ -83,14 +90,18 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("the smoke run produced every figure: target/bench/smoke/");
         return Ok(());
     };
-    let out = bench_dir();
-    std::fs::write(out.join("figures.json"), serde_json::to_string_pretty(&figures)?)?;
+    std::fs::write(bench_dir().join("figures.json"), serde_json::to_string_pretty(&figures)?)?;
+    write_report(&figures)
+}
+
+/// Writes `BENCHMARKS.md` and `docs/benchmarks.svg` from `figures` and prints the targets.
+fn write_report(figures: &Value) -> Result<()> {
     let root = workspace_root();
     std::fs::create_dir_all(root.join("docs"))?;
-    std::fs::write(root.join("docs").join("benchmarks.svg"), report::chart(&figures))?;
-    std::fs::write(root.join("BENCHMARKS.md"), report::markdown(&figures, "docs/benchmarks.svg"))?;
-    println!("{}", report::targets_text(&figures));
-    println!("figures written to {}; tables to BENCHMARKS.md", out.join("figures.json").display());
+    std::fs::write(root.join("docs").join("benchmarks.svg"), report::chart(figures))?;
+    std::fs::write(root.join("BENCHMARKS.md"), report::markdown(figures, "docs/benchmarks.svg"))?;
+    println!("{}", report::targets_text(figures));
+    println!("figures in {}; tables in BENCHMARKS.md", bench_dir().join("figures.json").display());
     Ok(())
 }
 
@@ -132,7 +143,7 @@ fn measure(paths: &RigPaths, options: &Options, dist: &Path, sizes: &Value) -> R
     let memory = options.memory_mib.map(|mib| push_bench_image(paths, mib, 1)).transpose()?;
     let info = RigInfo::load(&paths.info_file())?;
     let data = kernel_data(&one)?;
-    let native_kernels = native_kernels(&data, options.runs)?;
+    let native_kernels = native_kernels(&data)?;
     let kernels_wasm = build_wasm_kernels()?;
     let reference = |f: &Fixture| format!("{}/{}:{}", info.open.host, f.repositories[0], f.tag);
     let image = |f: &Fixture| {
@@ -151,6 +162,7 @@ fn measure(paths: &RigPaths, options: &Options, dist: &Path, sizes: &Value) -> R
         "images": [image(&one), image(&four)],
         "kernelsWasm": kernels_wasm,
         "kernelData": { "dir": data.dir, "digest": data.digest, "diffId": data.diff_id },
+        "nativeKernels": native_kernels,
         "dist": options.page.then_some(dist),
         "memory": memory.as_ref().map(|big| json!({ "warmup": reference(&one), "big": reference(big) })),
     });
@@ -159,6 +171,7 @@ fn measure(paths: &RigPaths, options: &Options, dist: &Path, sizes: &Value) -> R
     let plan_file = dir.join("plan.json");
     let browser_file = dir.join("browser.json");
     std::fs::write(&plan_file, serde_json::to_string_pretty(&plan)?)?;
+    let load_before = load_average();
     run_status(
         Command::new("node")
             .arg("run.mjs")
@@ -166,14 +179,15 @@ fn measure(paths: &RigPaths, options: &Options, dist: &Path, sizes: &Value) -> R
             .arg(&browser_file)
             .current_dir(workspace_root().join("tests").join("bench")),
     )?;
+    let load = [load_before, load_average()];
     let browser: Value = serde_json::from_str(&std::fs::read_to_string(&browser_file)?)?;
     Ok(report::figures(report::Raw {
         commit: commit()?,
         runs: options.runs,
+        load,
         sizes: sizes.clone(),
         images: [&one, &four],
         browser,
-        native_kernels,
         kernel_layer_bytes: (data.gzip_bytes, data.tar_bytes, data.zstd_bytes),
         memory_layer: memory.as_ref(),
     }))
@@ -208,23 +222,25 @@ fn kernel_data(image: &Fixture) -> Result<KernelData> {
     })
 }
 
-/// The kernels timed natively (release build): kernel -> milliseconds per run.
-fn native_kernels(data: &KernelData, runs: u64) -> Result<Value> {
+/// The native kernels' command line (release build) over `data`, for the harness to run once per
+/// run with `--runs 1`, interleaved with the same kernels in wasm.
+fn native_kernels(data: &KernelData) -> Result<Vec<String>> {
     cargo(&["build", "--quiet", "--release", "-p", "regsight-bench-kernels"])?;
     let binary = workspace_root().join("target/release/regsight-bench-kernels");
-    let out = Command::new(binary)
-        .arg("--gzip")
-        .arg(data.dir.join("layer.gz"))
-        .arg("--tar")
-        .arg(data.dir.join("layer.tar"))
-        .arg("--zstd")
-        .arg(data.dir.join("layer.tar.zst"))
-        .args(["--digest", &data.digest, "--diff-id", &data.diff_id, "--runs", &runs.to_string()])
-        .output()?;
-    if !out.status.success() {
-        return Err(rig_err!("the native kernels failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok(serde_json::from_slice(&out.stdout)?)
+    let file = |name: &str| data.dir.join(name).display().to_string();
+    Ok(vec![
+        binary.display().to_string(),
+        "--gzip".to_owned(),
+        file("layer.gz"),
+        "--tar".to_owned(),
+        file("layer.tar"),
+        "--zstd".to_owned(),
+        file("layer.tar.zst"),
+        "--digest".to_owned(),
+        data.digest.clone(),
+        "--diff-id".to_owned(),
+        data.diff_id.clone(),
+    ])
 }
 
 /// The kernels for the browser: wasm32 release with the workspace's +simd128, wasm-bindgen and
@@ -252,4 +268,9 @@ fn commit() -> Result<String> {
     let head = pipeline(&format!("{git} rev-parse --short=12 HEAD"))?;
     let dirty = !pipeline(&format!("{git} status --porcelain --untracked-files=no"))?.trim().is_empty();
     Ok(format!("{}{}", head.trim(), if dirty { "-dirty" } else { "" }))
+}
+
+/// The machine's 1-minute load average (`/proc/loadavg`), as context for the figures.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
 }

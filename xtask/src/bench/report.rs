@@ -40,14 +40,14 @@ pub struct Raw<'a> {
     pub commit: String,
     /// Runs per measure.
     pub runs: u64,
+    /// The machine's load average before and after the browser's measures.
+    pub load: [Option<f64>; 2],
     /// The size figures.
     pub sizes: Value,
     /// The one-layer and the four-layer image.
     pub images: [&'a Fixture; 2],
     /// What `tests/bench/run.mjs` wrote.
     pub browser: Value,
-    /// Native kernel times: kernel -> milliseconds per run.
-    pub native_kernels: Value,
     /// Bytes of the kernels' gzip layer, tar and zstd.
     pub kernel_layer_bytes: (u64, u64, u64),
     /// The image wasm memory was watched over, if it was.
@@ -90,8 +90,8 @@ pub fn figures(raw: Raw) -> Value {
             "zstd" => zstd,
             _ => gzip,
         };
-        let wasm = median(&raw.browser["kernels"][name]);
-        let native = median(&raw.native_kernels[name]);
+        let wasm = median(&raw.browser["kernels"]["wasm"][name]);
+        let native = median(&raw.browser["kernels"]["native"][name]);
         kernels.insert(
             name.to_owned(),
             json!({
@@ -159,6 +159,7 @@ pub fn figures(raw: Raw) -> Value {
         "measured": {
             "commit": raw.commit,
             "runs": raw.runs,
+            "loadAverage": raw.load,
             "browser": raw.browser["browser"],
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         },
@@ -242,8 +243,18 @@ pub fn missing(figures: &Value) -> Vec<String> {
     missing
 }
 
+/// A number with `digits` decimals (a whole number with none), or a dash when it is missing.
 fn fmt(v: &Value, digits: usize) -> String {
-    v.as_f64().map_or_else(|| "—".to_owned(), |x| format!("{x:.digits$}"))
+    match v.as_f64() {
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.digits$}"),
+        None => "—".to_owned(),
+    }
+}
+
+/// Text for a Markdown table cell (a `|` would end the cell).
+fn cell(v: &Value) -> String {
+    v.as_str().unwrap_or("").replace('|', "\\|")
 }
 
 fn pass_word(t: &Value) -> &'static str {
@@ -278,15 +289,18 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
         out,
         "# Benchmarks\n\n\
          Written by `cargo xtask bench` (issue #12) from one run on this machine: commit `{}`, {} run(s) \
-         of each measure (medians), {} cores, {}. Every figure below is a ratio of times taken in the \
-         same run on the same bytes; absolute times and MB/s are context only, and they move with the \
-         machine's load. The targets are shown, never enforced. The raw figures are in \
-         `target/bench/figures.json`.\n\n\
+         of each measure (medians), {} cores (load average {} before the measures, {} after: the \
+         machine is shared), {}. Every figure below is a ratio of times taken in the same run on the \
+         same bytes, the methods taking turns run by run; absolute times and MB/s are context only, \
+         and they move with the machine's load. The targets are shown, never enforced. The raw \
+         figures are in `target/bench/figures.json`.\n\n\
          The verifier measured is whatever the commit above holds; rerun `cargo xtask bench` after a \
          change to it.\n\n![speed relative to the native pipeline]({svg})\n",
         m["commit"].as_str().unwrap_or("?"),
         m["runs"],
         m["cores"],
+        fmt(&m["loadAverage"][0], 1),
+        fmt(&m["loadAverage"][1], 1),
         m["browser"].as_str().map_or("headless Chromium".to_owned(), |b| format!("headless Chromium {b}")),
     );
     out.push_str("## Targets\n\n| target | measured | goal | |\n|---|---|---|---|\n");
@@ -294,9 +308,9 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
-            t["what"].as_str().unwrap_or(""),
+            cell(&t["what"]),
             fmt(&t["measured"], 2),
-            t["target"].as_str().unwrap_or(""),
+            cell(&t["target"]),
             pass_word(t)
         );
     }
@@ -321,7 +335,7 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {}x | {} | {} |",
-                row["label"].as_str().unwrap_or(key),
+                cell(&row["label"]),
                 fmt(&row["vsNative"], 2),
                 fmt(&secs, 2),
                 fmt(&row["outMBps"], 0)
@@ -336,7 +350,7 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
     out.push_str(
         "\n## Kernels: wasm (this Chromium) vs native, same code, same layer\n\n\
          `tests/bench/kernels`: one small crate over the core's kernels, built natively and for \
-         wasm32 (+simd128, wasm-bindgen, wasm-opt -O3, as the npm package), timed around each call \
+         wasm32 (+simd128, wasm-bindgen, wasm-opt -O3, as the npm package), timed around each call, native and wasm taking turns run by run, \
          on the big image's layer held in memory.\n\n\
          | kernel | wasm / native | wasm MB/s out | native MB/s out |\n|---|---|---|---|\n",
     );
@@ -345,7 +359,7 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
         let _ = writeln!(
             out,
             "| {} | {}x | {} | {} |",
-            k["what"].as_str().unwrap_or(name),
+            cell(&k["what"]),
             fmt(&k["wasmOverNative"], 2),
             fmt(&k["wasmOutMBps"], 0),
             fmt(&k["nativeOutMBps"], 0)
@@ -390,7 +404,8 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
     }
     out.push_str(
         "\n## How to run\n\n`cargo xtask bench [--size-mib S] [--runs N] [--memory-mib M | --no-memory] \
-         [--no-page]` (defaults: 300 MiB, 5 runs, a 1024 MiB memory layer). It starts (or reuses) the \
+         [--no-page]` (defaults: 300 MiB, 5 runs, a 1024 MiB memory layer; `--render` only rewrites \
+         this file and the chart from the last figures). It starts (or reuses) the \
          rig `bench`, pushes the images once, and rewrites this file, `docs/benchmarks.svg` and \
          `target/bench/figures.json`. `cargo xtask test` runs the harness once on tiny images and \
          checks that every figure is produced, never how fast.\n",
