@@ -138,40 +138,38 @@ async function servePage() {
   return serve(files);
 }
 
-/**
- * The native pipeline over one layer: its time and the two digests sha256sum printed. The first
- * sha256sum writes to fd 3 (our stdout): written as `tee >(sha256sum)` its line would go down the
- * pipe into gzip.
- */
-function nativePipeline(url) {
-  const script = `{ curl -sf ${url} | tee >(sha256sum >&3) | gzip -dc | sha256sum; } 3>&1`;
+/** Runs `program` with `args`; resolves to its stdout and wall time once it has exited and closed it. */
+function command(program, args) {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn("bash", ["-o", "pipefail", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(program, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = performance.now() - start;
-      if (code !== 0) reject(new Error(`${script} exited with ${code}`));
-      else resolve({ ms, digests: out.trim().split("\n").map((l) => `sha256:${l.split(" ")[0]}`) });
+      if (code !== 0) reject(new Error(`${program} ${args.join(" ")} exited with ${code}`));
+      else resolve({ ms, out });
     });
   });
 }
 
+/**
+ * The native pipeline over one layer: its time and the two digests sha256sum printed. The first
+ * sha256sum writes to fd 3 (our stdout): written as `tee >(sha256sum)` its line would go down the
+ * pipe into gzip.
+ */
+async function nativePipeline(url) {
+  const script = `{ curl -sf ${url} | tee >(sha256sum >&3) | gzip -dc | sha256sum; } 3>&1`;
+  const { ms, out } = await command("bash", ["-o", "pipefail", "-c", script]);
+  return { ms, digests: out.trim().split("\n").map((l) => `sha256:${l.split(" ")[0]}`) };
+}
+
 /** One run of the native kernels (`plan.nativeKernels`: the release binary and its arguments). */
-function nativeKernels() {
+async function nativeKernels() {
   const [binary, ...args] = plan.nativeKernels;
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, [...args, "--runs", "1"], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`${binary} exited with ${code}`));
-      else resolve(Object.fromEntries(Object.entries(JSON.parse(out)).map(([name, [ms]]) => [name, ms])));
-    });
-  });
+  const { out } = await command(binary, [...args, "--runs", "1"]);
+  return Object.fromEntries(Object.entries(JSON.parse(out)).map(([name, [ms]]) => [name, ms]));
 }
 
 /** Fails unless `got` (sorted digests) equals `want`: a method's figure counts only when it is right. */
