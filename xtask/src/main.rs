@@ -22,11 +22,20 @@ cargo xtask <command>
   test                  install what is missing and run every test (native, browser, end-to-end)
   check-demo            run the demo on ports 16000.. and check that Ctrl-C stops all it started
   pack                  build the npm package regsight into pkg/
-  bench                 measure regsight (sizes of the page and the package) into target/bench/
+  bench [--size-mib S] [--runs N] [--memory-mib M | --no-memory] [--no-page] [--smoke|--render]
+                        measure regsight against the native pipeline and JS peers in headless
+                        Chromium, its kernels wasm vs native, memory, long tasks and sizes, on the
+                        rig `bench` (started or reused): S MiB images in 1 and 4 layers (default
+                        300), medians of N runs (default 5), wasm memory over an M MiB layer
+                        (default 1024); --no-page skips timing the page dist/. Writes BENCHMARKS.md,
+                        docs/benchmarks.svg and target/bench/figures.json. --smoke: only the smoke
+                        run `test` makes (tiny images, one run, every figure produced); --render:
+                        only rewrite BENCHMARKS.md and its chart from target/bench/figures.json
   rig up|down|status [--name N] [--base-port P]
                         manage a rig of real registries with fixture images (default name: test)
-  rig bench-image [--name N] [--size-mib S]
-                        push the benchmark image (one layer of S MiB of real files, default 300)
+  rig bench-image [--name N] [--size-mib S] [--layers L]
+                        push a benchmark image (S MiB of real files, default 300, in L gzip layers,
+                        default 1) unless the rig has it
   site --out DIR [--listen A:P] [--upstream NAME[=URL][,realm=ORIGIN]]... [--cache SIZE] ...
                         render a deployable site: the page, its nginx config and a registry gateway
 ";
@@ -83,20 +92,12 @@ fn rig(args: &[String]) -> Result<()> {
         }
         Some("down") => services::stop(&paths),
         Some("bench-image") => {
-            let size: u64 = match flag(args, "--size-mib") {
-                Some(s) => s.parse().map_err(|_| rig_err!("--size-mib {s:?} is not a number"))?,
-                None => 300,
-            };
-            let mut info = RigInfo::load(&paths.info_file())?;
-            let builder = fixtures::Builder::new(&paths.build(), &paths.storage(), &info.open.host);
-            let bench = builder.bench(size)?;
-            println!(
-                "pushed {}:{} ({} bytes compressed)",
-                bench.repositories[0], bench.tag, bench.images[0].layers[0].size
-            );
-            info.fixtures.retain(|f| f.name != bench.name);
-            info.fixtures.push(bench);
-            info.save(&paths.info_file())
+            let size = number_flag(args, "--size-mib", 300)?;
+            let layers = number_flag(args, "--layers", 1)?;
+            let bench = push_bench_image(&paths, size, layers as usize)?;
+            let bytes: u64 = bench.images[0].layers.iter().map(|l| l.size).sum();
+            println!("pushed {}:{} ({bytes} bytes compressed)", bench.repositories[0], bench.tag);
+            Ok(())
         }
         Some("status") => {
             println!("{}", services::status(&paths));
@@ -104,6 +105,34 @@ fn rig(args: &[String]) -> Result<()> {
         }
         _ => Err(rig_err!("usage: cargo xtask rig up|down|status [--name N] [--base-port P]")),
     }
+}
+
+/// The number following `--flag` in `args`, or `default`.
+pub(crate) fn number_flag(args: &[String], name: &str, default: u64) -> Result<u64> {
+    match flag(args, name) {
+        Some(s) => s.parse().map_err(|_| rig_err!("{name} {s:?} is not a number")),
+        None => Ok(default),
+    }
+}
+
+/// Builds and pushes the benchmark image of `size_mib` MiB in `layers` layers to the rig's open
+/// registry and records it in `rig.json`, unless it is there already.
+pub(crate) fn push_bench_image(
+    paths: &RigPaths,
+    size_mib: u64,
+    layers: usize,
+) -> Result<regsight_rig::info::Fixture> {
+    let mut info = RigInfo::load(&paths.info_file())?;
+    let name = fixtures::bench_name(size_mib, layers);
+    if let Some(pushed) = info.fixtures.iter().find(|f| f.name == name) {
+        return Ok(pushed.clone());
+    }
+    println!("building and pushing the benchmark image {name}");
+    let builder = fixtures::Builder::new(&paths.build(), &paths.storage(), &info.open.host);
+    let bench = builder.bench(size_mib, layers)?;
+    info.fixtures.push(bench.clone());
+    info.save(&paths.info_file())?;
+    Ok(bench)
 }
 
 /// Whether the rig's services outlive the command that starts them.
@@ -277,6 +306,10 @@ fn test() -> Result<()> {
                     .env("REGSIGHT_SITE_URL", format!("http://127.0.0.1:{site_port}"))
                     .current_dir(workspace_root().join("tests").join("e2e")),
             ),
+        });
+        steps.push(Step {
+            name: "bench harness smoke run (tiny images, one run: every figure produced)",
+            result: bench::smoke(&paths, &workspace_root().join("dist")),
         });
         steps.push(Step {
             name: "the demo stops everything it started on Ctrl-C",

@@ -5,7 +5,7 @@
 //! gzip size are printed), and `crates/regsight-wasm/js/` adds the entry points, the worker
 //! script, `package.json`, the README and the CHANGELOG.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use regsight_rig::paths::workspace_root;
@@ -22,23 +22,9 @@ pub fn run() -> Result<PathBuf> {
         std::fs::remove_dir_all(&pkg)?;
     }
     let wasm = root.join("target/wasm32-unknown-unknown/release/regsight_wasm.wasm");
-    run_status(
-        Command::new("wasm-bindgen")
-            .args(["--target", "web", "--out-name", "regsight", "--out-dir"])
-            .arg(&pkg)
-            .arg(&wasm),
-    )?;
-    // Size: binaryen's optimizer, with the wasm features rustc emits for this target.
-    let bundled = pkg.join("regsight_bg.wasm");
+    let bundled = bindgen_web(&wasm, &pkg, "regsight")?;
     let before = std::fs::metadata(&bundled)?.len();
-    run_status(
-        Command::new("wasm-opt")
-            .args(["-O3", "--enable-simd", "--enable-bulk-memory", "--enable-sign-ext"])
-            .args(["--enable-mutable-globals", "--enable-nontrapping-float-to-int"])
-            .args(["--enable-reference-types", "--enable-multivalue", "-o"])
-            .arg(&bundled)
-            .arg(&bundled),
-    )?;
+    wasm_opt(&bundled)?;
     let after = std::fs::metadata(&bundled)?.len();
     let gzipped =
         regsight_rig::cmd::byte_count_of(&format!("gzip -9c {}", regsight_rig::cmd::sh_quote(&bundled)))?;
@@ -52,4 +38,27 @@ pub fn run() -> Result<PathBuf> {
     }
     println!("packed {}", pkg.display());
     Ok(pkg)
+}
+
+/// wasm-bindgen `--target web` of `wasm` into `out` as `<name>.js`; returns the `<name>_bg.wasm` it wrote.
+pub fn bindgen_web(wasm: &Path, out: &Path, name: &str) -> Result<PathBuf> {
+    run_status(
+        Command::new("wasm-bindgen")
+            .args(["--target", "web", "--out-name", name, "--out-dir"])
+            .arg(out)
+            .arg(wasm),
+    )?;
+    Ok(out.join(format!("{name}_bg.wasm")))
+}
+
+/// binaryen's optimizer in place (`-O3`), with the wasm features rustc emits for this target.
+pub fn wasm_opt(wasm: &Path) -> Result<()> {
+    run_status(
+        Command::new("wasm-opt")
+            .args(["-O3", "--enable-simd", "--enable-bulk-memory", "--enable-sign-ext"])
+            .args(["--enable-mutable-globals", "--enable-nontrapping-float-to-int"])
+            .args(["--enable-reference-types", "--enable-multivalue", "-o"])
+            .arg(wasm)
+            .arg(wasm),
+    )
 }

@@ -45,6 +45,7 @@ pub fn run() -> Result<()> {
     cargo_tool("trunk", "trunk", TRUNK_VERSION, TRUNK_VERSION, true)?;
     cargo_tool("wasm-opt", "wasm-opt", WASM_OPT_VERSION, WASM_OPT_REPORTS, true)?;
     npm_ci(&workspace_root().join("tests").join("e2e"))?;
+    npm_ci(&workspace_root().join("tests").join("bench"))?;
     Ok(())
 }
 

@@ -33,8 +33,8 @@ export async function serve(files) {
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Debian's Chromium, headless, with the flags this sandboxed machine needs. */
-export async function launchChromium() {
+/** Debian's Chromium, headless, with the flags this sandboxed machine needs and `extraArgs`. */
+export async function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -46,6 +46,7 @@ export async function launchChromium() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -731,11 +731,12 @@ impl Builder {
         Ok(self.registry_root().join("blobs").join(algorithm).join(prefix).join(hex).join("data"))
     }
 
-    /// The benchmark image (built only on demand): one gzip layer of at least `size_mib` MiB of
-    /// real files from this machine (libraries, binaries, documentation) in sorted order.
-    pub fn bench(&self, size_mib: u64) -> Result<Fixture> {
-        let name = "bench";
-        let layout = self.layout(name)?;
+    /// A benchmark image (built only on demand): at least `size_mib` MiB of real files from this
+    /// machine (libraries, binaries, documentation) in sorted order, split into `layers` gzip
+    /// layers of about equal size. Its fixture is named by [`bench_name`].
+    pub fn bench(&self, size_mib: u64, layers: usize) -> Result<Fixture> {
+        let name = bench_name(size_mib, layers);
+        let layout = self.layout(&name)?;
         let budget = size_mib * 1024 * 1024;
         let mut files = Vec::new();
         let mut total = 0;
@@ -744,14 +745,49 @@ impl Builder {
         }
         if total < budget {
             return Err(rig_err!(
-                "only {total} bytes of files under /usr; cannot build a {size_mib} MiB layer"
+                "only {total} bytes of files under /usr; cannot build a {size_mib} MiB image"
             ));
         }
-        let dir = self.build.join(name);
+        let dir = self.build.join(&name);
+        let share = total.div_ceil(layers.max(1) as u64);
+        let mut built = Vec::new();
+        let mut rest = files.as_slice();
+        for index in 0..layers.max(1) {
+            let mut bytes = 0;
+            let mut count = 0;
+            // Leave at least one file for each layer after this one.
+            let room = rest.len().saturating_sub(layers.max(1) - index - 1);
+            while count < room && (bytes < share || index + 1 == layers.max(1)) {
+                bytes += rest[count].1;
+                count += 1;
+            }
+            let (mine, others) = rest.split_at(count);
+            if mine.is_empty() {
+                return Err(rig_err!("{size_mib} MiB of files do not fill {layers} layers"));
+            }
+            rest = others;
+            built.push(self.bench_layer(&layout, &dir.join(format!("layer-{index}")), mine)?);
+        }
+        let manifest = self.image(&layout, &built, ("linux", "amd64", None), history(built.len()), None)?;
+        layout.tag("v1", &manifest)?;
+        self.skopeo_push(&layout, "v1", &name, "v1", None)?;
+        self.describe_with(
+            &name,
+            &format!("benchmark image: {layers} gzip layer(s) of {size_mib} MiB of real files in all"),
+            "v1",
+            vec![],
+            ok(),
+            Listing::Skip,
+        )
+    }
+
+    /// One benchmark layer: `files` (path, size) as a reproducible tar, `gzip -6`, stored in `layout`.
+    fn bench_layer(&self, layout: &Layout, dir: &Path, files: &[(String, u64)]) -> Result<Layer> {
+        fs::create_dir_all(dir)?;
         let list = dir.join("files.txt");
         fs::write(
             &list,
-            files.iter().map(|f| f.trim_start_matches('/').to_owned() + "\n").collect::<String>(),
+            files.iter().map(|(f, _)| f.trim_start_matches('/').to_owned() + "\n").collect::<String>(),
         )?;
         let tar = dir.join("layer.tar");
         cmd::run(
@@ -770,18 +806,7 @@ impl Builder {
         let size = fs::metadata(&packed)?.len();
         fs::rename(&packed, layout.blob_path(&digest))?;
         fs::remove_file(&tar)?;
-        let layer = Layer { media_type: OCI_GZIP, digest, size, diff_id };
-        let manifest = self.image(&layout, &[layer], ("linux", "amd64", None), history(1), None)?;
-        layout.tag("v1", &manifest)?;
-        self.skopeo_push(&layout, "v1", name, "v1", None)?;
-        self.describe_with(
-            name,
-            &format!("benchmark image: one gzip layer of {size_mib} MiB of real files"),
-            "v1",
-            vec![],
-            ok(),
-            Listing::Skip,
-        )
+        Ok(Layer { media_type: OCI_GZIP, digest, size, diff_id })
     }
 
     fn layout(&self, name: &str) -> Result<Layout> {
@@ -1372,8 +1397,15 @@ impl Layout {
     }
 }
 
-/// Appends regular files under `dir` (sorted, depth first) until `total` reaches `budget`.
-fn collect_files(dir: &Path, files: &mut Vec<String>, total: &mut u64, budget: u64) -> Result<()> {
+/// The fixture name of the benchmark image of `size_mib` MiB in `layers` layers
+/// (`bench-300m`, `bench-300m-x4`): every benchmark fixture's name starts with `bench-`.
+pub fn bench_name(size_mib: u64, layers: usize) -> String {
+    if layers <= 1 { format!("bench-{size_mib}m") } else { format!("bench-{size_mib}m-x{layers}") }
+}
+
+/// Appends regular files under `dir` below 64 MiB each, with their sizes (sorted, depth first),
+/// until `total` reaches `budget`.
+fn collect_files(dir: &Path, files: &mut Vec<(String, u64)>, total: &mut u64, budget: u64) -> Result<()> {
     let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
     let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     entries.sort();
@@ -1386,7 +1418,7 @@ fn collect_files(dir: &Path, files: &mut Vec<String>, total: &mut u64, budget: u
             collect_files(&path, files, total, budget)?;
         } else if meta.is_file() && meta.len() < 64 * 1024 * 1024 {
             *total += meta.len();
-            files.push(path.display().to_string());
+            files.push((path.display().to_string(), meta.len()));
         }
     }
     Ok(())

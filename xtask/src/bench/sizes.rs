@@ -1,10 +1,6 @@
-//! `cargo xtask bench`: regsight's figures, measured in one run and written as JSON to
-//! `target/bench/figures.json`.
-//!
-//! Today it measures sizes, with `gzip -9` (what a static host serves compressed): the page's
+//! The benchmark's sizes, with `gzip -9` (what a static host serves compressed): the page's
 //! first load (the files `index.html` references), what the page adds on its first verification
-//! (the npm package's worker, glue and wasm), and the npm package's wasm. The throughput
-//! comparisons of issue #12 join these figures in the same file.
+//! (the npm package's worker, glue and wasm), and the npm package's wasm.
 
 use std::path::{Path, PathBuf};
 
@@ -13,58 +9,59 @@ use regsight_rig::paths::workspace_root;
 use regsight_rig::{Result, rig_err};
 use serde::Serialize;
 
-use crate::{WORKER_FILES, pack_and_build_page};
+use crate::WORKER_FILES;
 
 /// The most the page's first load may weigh, gzipped (issue #10).
 pub const FIRST_LOAD_BUDGET: u64 = 400_000;
 
 /// One file's size as stored and as served gzipped.
 #[derive(Debug, Serialize)]
-struct FileSize {
+pub struct FileSize {
     file: String,
-    bytes: u64,
-    gzip: u64,
+    /// Bytes as stored.
+    pub bytes: u64,
+    /// Bytes through `gzip -9`.
+    pub gzip: u64,
 }
 
 /// A group of files loaded together.
 #[derive(Debug, Serialize)]
-struct Load {
+pub struct Load {
     files: Vec<FileSize>,
-    bytes: u64,
-    gzip: u64,
+    /// Bytes as stored.
+    pub bytes: u64,
+    /// Bytes through `gzip -9`.
+    pub gzip: u64,
 }
 
 /// Every size figure.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Sizes {
-    page_first_load: Load,
-    page_first_verification: Load,
-    package_wasm: FileSize,
+pub struct Sizes {
+    /// The files `index.html` loads.
+    pub page_first_load: Load,
+    /// The npm package's files the page's first verification adds (its workers).
+    pub page_first_verification: Load,
+    /// The npm package's wasm.
+    pub package_wasm: FileSize,
 }
 
-/// Runs the benchmark.
-pub fn run(_args: &[String]) -> Result<()> {
-    let dist = pack_and_build_page()?;
+/// Measures the page in `dist` and the npm package in `pkg/`, and prints the sizes.
+pub fn measure(dist: &Path) -> Result<Sizes> {
     let pkg = workspace_root().join("pkg");
     let sizes = Sizes {
-        page_first_load: load(&dist, &first_load_files(&dist)?)?,
-        page_first_verification: load(&dist, &WORKER_FILES.map(String::from))?,
+        page_first_load: load(dist, &first_load_files(dist)?)?,
+        page_first_verification: load(dist, &WORKER_FILES.map(String::from))?,
         package_wasm: size(&pkg, "regsight_bg.wasm")?,
     };
     print_sizes(&sizes);
-    let out = workspace_root().join("target").join("bench");
-    std::fs::create_dir_all(&out)?;
-    let path = out.join("figures.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&serde_json::json!({ "sizes": sizes }))?)?;
-    println!("figures written to {}", path.display());
     if sizes.page_first_load.gzip > FIRST_LOAD_BUDGET {
         println!(
             "NOTE: the page's first load ({} bytes gzipped) is over its budget of {FIRST_LOAD_BUDGET}",
             sizes.page_first_load.gzip
         );
     }
-    Ok(())
+    Ok(sizes)
 }
 
 /// `index.html` and every file it references (`href`/`src` and the module script's imports).
