@@ -588,7 +588,8 @@ impl ClientCore {
                 let (on_progress, on_layer) = (call.on_progress, call.on_layer);
                 async move {
                     let mut progress = |p| on_progress(job.index, p);
-                    let outcome = match run_layer(&registry, pool, &job, scopes, call.signal, &mut progress).await
+                    let outcome = match run_layer(&registry, pool, &job, scopes, call.signal, &mut progress)
+                        .await
                     {
                         Ok(done) => {
                             LayerOutcome { job, summary: Some(done.summary), files: done.files, error: None }

@@ -513,7 +513,10 @@ fn slow_layer_serves_two_layers_the_second_after_a_pause() {
     assert_eq!(layers.len(), 2, "{}", manifest.text());
     let config_digest = manifest.json()["config"]["digest"].as_str().unwrap_or_default().to_owned();
     let config = get(&blob_url(evil, "evil/slow-layer", &config_digest));
-    assert_eq!(cmd::sha256sum_of(&format!("printf %s {}", sh_quote(config.text()))).ok(), Some(config_digest));
+    assert_eq!(
+        cmd::sha256sum_of(&format!("printf %s {}", sh_quote(config.text()))).ok(),
+        Some(config_digest)
+    );
     for (i, layer) in layers.iter().enumerate() {
         let digest = layer["digest"].as_str().unwrap_or_default();
         let url = blob_url(evil, "evil/slow-layer", digest);
@@ -528,7 +531,10 @@ fn slow_layer_serves_two_layers_the_second_after_a_pause() {
             assert!(took < Duration::from_secs(2), "layer 0 took {took:?}");
             assert_eq!(tar, "evil/\nevil/hello.txt");
         } else {
-            assert!((Duration::from_secs(4)..Duration::from_secs(20)).contains(&took), "layer 1 took {took:?}");
+            assert!(
+                (Duration::from_secs(4)..Duration::from_secs(20)).contains(&took),
+                "layer 1 took {took:?}"
+            );
             assert_eq!(tar, "evil/slow.txt");
         }
     }

@@ -575,7 +575,13 @@ impl Evil {
         let bad_deflate = manifest(&config_doc, &[&broken_layer], None);
 
         let mut slow_tar = Vec::new();
-        tar_entry(&mut slow_tar, "evil/slow.txt", b'0', 0o644, b"the slow layer of the regsight rig's evil registry\n");
+        tar_entry(
+            &mut slow_tar,
+            "evil/slow.txt",
+            b'0',
+            0o644,
+            b"the slow layer of the regsight rig's evil registry\n",
+        );
         slow_tar.extend_from_slice(&[0u8; 1024]);
         let slow_tar_digest = Body::bytes(slow_tar.clone()).digest();
         let mut gz = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::best());
