@@ -429,10 +429,12 @@ impl Page {
         if current() {
             page.progress.update(|rows| rows.iter_mut().for_each(|r| r.running = false));
             // The whole chain's word replaces each layer's own.
-            let layers = (0..verification.layers.len())
-                .map(|i| {
-                    let summary = verification.layers.get(i).and_then(|l| l.summary.clone());
-                    Some(LayerDone { state: verification.layer_state(i), summary })
+            let layers = verification
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    Some(LayerDone { state: verification.layer_state(i), summary: l.summary.clone() })
                 })
                 .collect();
             page.layers.set(layers);

@@ -12,8 +12,8 @@ use crate::text::format_bytes;
 type Sizes = Vec<(String, Option<Result<u64, Failure>>)>;
 
 /// An index's entries as cards: platform, manifest digest and compressed size; attestations are
-/// labelled as such, with the manifest (and platform) they attest. Choosing a platform inspects it (`platform=`). Each other platform's manifest
-/// is fetched once, by digest, for its size.
+/// labelled as such, with the manifest (and platform) they attest. Choosing a platform inspects it
+/// (`platform=`). Each other platform's manifest is fetched once, by digest, for its size.
 #[component]
 pub fn PlatformCards(page: Page) -> impl IntoView {
     let sizes = RwSignal::new(Sizes::new());
@@ -99,8 +99,8 @@ fn card(
         },
         None => "attestation".to_owned(),
     };
-    let attested = attests.map(|digest| {
-        let digest = digest.to_string();
+    let attests = attests.map(|digest| digest.to_string());
+    let attested = attests.clone().map(|digest| {
         view! { <p class="small" data-testid="attests">"attests " <code class="digest">{digest}</code></p> }
     });
     let digest = entry.digest.to_string();
@@ -125,7 +125,7 @@ fn card(
             data-testid="platform-card"
             data-platform=platform.clone()
             data-attestation=if attestation { "true" } else { "false" }
-            data-attests=entry.attests().map(|d| d.to_string())
+            data-attests=attests
             data-chosen=if chosen { "true" } else { "false" }
             aria-current=chosen.then_some("true")
         >
