@@ -550,9 +550,7 @@ impl Evil {
 
         let tar = good_tar();
         let tar_digest = Body::bytes(tar.clone()).digest();
-        let mut gz = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::best());
-        gz.write_all(&tar)?;
-        let layer = Doc::new(OCI_GZIP, Body::bytes(gz.finish()?));
+        let layer = Doc::new(OCI_GZIP, Body::bytes(gzip(&tar)?));
         let config_doc =
             Doc::new(OCI_CONFIG, Body::bytes(image_config(&tar_digest).to_string().into_bytes()));
         let good = manifest(&config_doc, &[&layer], None);
@@ -584,9 +582,7 @@ impl Evil {
         );
         slow_tar.extend_from_slice(&[0u8; 1024]);
         let slow_tar_digest = Body::bytes(slow_tar.clone()).digest();
-        let mut gz = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::best());
-        gz.write_all(&slow_tar)?;
-        let slow_layer = Doc::new(OCI_GZIP, Body::bytes(gz.finish()?));
+        let slow_layer = Doc::new(OCI_GZIP, Body::bytes(gzip(&slow_tar)?));
         let mut slow_config = image_config(&tar_digest);
         slow_config["rootfs"]["diff_ids"] = json!([tar_digest, slow_tar_digest]);
         slow_config["history"] = json!([
@@ -1558,6 +1554,13 @@ fn good_tar() -> Vec<u8> {
     tar_entry(&mut tar, "evil/hello.txt", b'0', 0o644, b"served by the regsight rig's evil registry\n");
     tar.extend_from_slice(&[0u8; 1024]);
     tar
+}
+
+/// `bytes` as one gzip member: no name, mtime 0, unknown OS, best compression.
+fn gzip(bytes: &[u8]) -> io::Result<Vec<u8>> {
+    let mut gz = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::best());
+    gz.write_all(bytes)?;
+    gz.finish()
 }
 
 /// One ustar entry (names under 100 bytes), its data padded to 512 bytes.
