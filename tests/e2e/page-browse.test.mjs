@@ -325,3 +325,104 @@ test("multiarch: one card per platform with the fixture's digest and size; choos
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("attestation: its card is labelled an attestation of the linux/amd64 manifest, apart from the platforms, and the tag opens linux/amd64", async () => {
+  const f = fixture("attestation");
+  const image = f.images.find((i) => i.platform === "linux/amd64");
+  const attestation = f.images.find((i) => i.platform === "unknown/unknown");
+  assert.ok(image && attestation, "rig.json describes the image and its attestation manifest");
+  // What the served index says the attestation attests (rig's curl download, not the page).
+  const index = JSON.parse(readFileSync(f.manifest.file, "utf8"));
+  const entry = index.manifests.find((m) => m.digest === attestation.manifest.digest);
+  assert.equal(entry.annotations["vnd.docker.reference.type"], "attestation-manifest");
+  assert.equal(entry.annotations["vnd.docker.reference.digest"], image.manifest.digest);
+  assert.equal(attestation.layers[0].mediaType, "application/vnd.in-toto+json");
+
+  const ref = `${rig.open.host}/public/attestation:${f.tag}`;
+  const { page, errors } = await open(`image=${encodeURIComponent(ref)}`);
+  // Opening by tag resolves to the real platform, not the attestation.
+  await page.waitForFunction(
+    (want) => document.querySelector('[data-testid="manifest-digest"]')?.textContent.trim() === want,
+    image.manifest.digest,
+    { timeout: 30_000 },
+  );
+  const cards = page.getByTestId("platform-card");
+  await page.locator('[data-testid="platform-card"][data-attestation="true"]').waitFor({ timeout: 30_000 });
+  const seen = await cards.evaluateAll((els) =>
+    els.map((el) => ({
+      platform: el.dataset.platform,
+      attestation: el.dataset.attestation,
+      attests: el.dataset.attests ?? null,
+      chosen: el.dataset.chosen,
+      title: el.querySelector("h3").textContent,
+      digest: el.querySelector('[data-testid="platform-digest"]').textContent.trim(),
+      attestsText: el.querySelector('[data-testid="attests"]')?.textContent ?? null,
+      button: el.querySelector("button")?.hidden,
+    })),
+  );
+  assert.equal(seen.length, 2);
+  const real = seen.find((c) => c.digest === image.manifest.digest);
+  const att = seen.find((c) => c.digest === attestation.manifest.digest);
+  assert.deepEqual(
+    { platform: real.platform, attestation: real.attestation, attests: real.attests, chosen: real.chosen, title: real.title, attestsText: real.attestsText },
+    { platform: "linux/amd64", attestation: "false", attests: null, chosen: "true", title: "linux/amd64", attestsText: null },
+  );
+  assert.equal(att.platform, "unknown/unknown");
+  assert.equal(att.attestation, "true");
+  assert.equal(att.attests, image.manifest.digest);
+  assert.equal(att.chosen, "false");
+  assert.equal(att.title, "attestation of linux/amd64");
+  assert.ok(att.attestsText.includes(image.manifest.digest), att.attestsText);
+  assert.equal(att.button, true, "an attestation is not offered as a platform to inspect");
+  assert.equal(param(page, "platform") ?? "", "", "nothing chose a platform");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+const evilLog = rig.evil.log;
+/** The evil registry's log lines of requests this test file's page sent. */
+const evilLines = () => readFileSync(evilLog, "utf8").split("\n").filter((l) => l.includes(` origin=${site.origin} `));
+
+test("evil/tags-paged: every tag over four Link pages (relative Links), one GET per page, the last tag found by the filter", async () => {
+  // The repository's documented shape (rig.json): 3,500 tags t000000..t003499, pages of 1000.
+  assert.match(rig.evil.repositories["evil/tags-paged"], /3,500 tags `t000000`\.\.`t003499`/);
+  const { page, errors } = await open(`image=${encodeURIComponent(`${rig.evil.host}/evil/tags-paged`)}`);
+  const count = page.getByTestId("tag-count");
+  await count.filter({ hasText: /\b3,500 tags$/ }).waitFor({ timeout: 60_000 });
+  const filter = page.getByTestId("tag-filter");
+  for (const tag of ["t000000", "t001000", "t003499"]) {
+    await filter.fill(tag);
+    await page.getByTestId("tag").filter({ hasText: exactly(tag) }).waitFor();
+    assert.match(await count.textContent(), /\b1 of 3,500 tags$/);
+  }
+  await filter.fill("t0035");
+  await count.filter({ hasText: /\b0 of 3,500 tags$/ }).waitFor();
+  const gets = evilLines()
+    .filter((l) => / GET \/v2\/evil\/tags-paged\/tags\/list\S* /.test(l))
+    .map((l) => l.split(" ")[2]);
+  assert.deepEqual(gets, [
+    "/v2/evil/tags-paged/tags/list",
+    "/v2/evil/tags-paged/tags/list?n=1000&last=t000999",
+    "/v2/evil/tags-paged/tags/list?n=1000&last=t001999",
+    "/v2/evil/tags-paged/tags/list?n=1000&last=t002999",
+  ]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("registry=<evil>: the catalog's every page (relative Links, 10 a page) lists every evil repository, one GET per page", async () => {
+  const expected = Object.keys(rig.evil.repositories).filter((name) => !name.includes("<"));
+  assert.ok(expected.length > 20, `${expected.length} evil repositories in rig.json`);
+  const { page, errors } = await open(`registry=${encodeURIComponent(rig.evil.host)}`);
+  await page.getByTestId("repository-count").waitFor({ timeout: 30_000 });
+  const { size, names } = await scrollThrough(page, "repository-list", "repository");
+  assert.equal(size, expected.length);
+  assert.deepEqual([...names].sort(), [...expected].sort());
+  assert.match(await page.getByTestId("repository-count").textContent(), new RegExp(`\\b${size} repositories$`));
+  const gets = evilLines().filter((l) => / GET \/v2\/_catalog\S* /.test(l));
+  assert.equal(gets.length, Math.ceil(expected.length / 10), gets.join("\n"));
+  assert.ok(gets[0].includes(" GET /v2/_catalog "), gets[0]);
+  assert.ok(gets.slice(1).every((l) => / GET \/v2\/_catalog\?n=10&last=evil\/\S+ /.test(l)), gets.join("\n"));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -321,3 +321,42 @@ test("layer-64m's whole-image progress counts every byte of its layers", async (
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("evil/slow-layer: layer 0's chain node and row turn ok while layer 1 still streams and the verdict says verifying; then all ok", async () => {
+  // The repository's documented shape (rig.json): two layers, the second's body held back 4 s.
+  assert.match(rig.evil.repositories["evil/slow-layer"], /two gzip layers.*after 4 s/);
+  const ref = `${rig.evil.host}/evil/slow-layer:latest`;
+  const { page, errors } = await open(`image=${encodeURIComponent(ref)}&verify=1`);
+  // One snapshot taken in the page the moment layer 0's node is ok: nothing can change in between.
+  const snapshot = await page.waitForFunction(
+    () => {
+      const layers = [...document.querySelectorAll('svg[data-testid="chain"] [data-testid="chain-node"][data-kind="layer"]')];
+      if (layers[0]?.dataset.status !== "ok") return null;
+      return {
+        verdict: document.querySelector('[data-testid="verdict"]')?.textContent,
+        layers: layers.map((n) => n.dataset.status),
+        diffIds: [...document.querySelectorAll('svg[data-testid="chain"] [data-testid="chain-node"][data-kind="diff-id"]')].map((n) => n.dataset.status),
+        rows: [...document.querySelectorAll('[data-testid="layer-row"]')].map((r) => r.dataset.status),
+      };
+    },
+    null,
+    { timeout: 30_000, polling: 50 },
+  );
+  const live = await snapshot.jsonValue();
+  assert.match(live.verdict, /verifying/);
+  assert.deepEqual(live.layers, ["ok", "unchecked"]);
+  assert.deepEqual(live.diffIds, ["ok", "unchecked"]);
+  assert.equal(live.rows[0], "ok");
+  assert.ok(["pending", "running"].includes(live.rows[1]), `layer 1's row is ${live.rows[1]}`);
+
+  await waitForVerdict(page);
+  assert.match(await page.getByTestId("verdict").textContent(), /verified/);
+  const nodes = await chainNodes(page);
+  assert.deepEqual(
+    nodes.map((n) => `${n.kind}:${n.status}`),
+    nodes.map((n) => `${n.kind}:ok`),
+  );
+  assert.deepEqual(await page.getByTestId("layer-row").evaluateAll((rows) => rows.map((r) => r.dataset.status)), ["ok", "ok"]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

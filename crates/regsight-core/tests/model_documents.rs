@@ -253,6 +253,9 @@ fn oci_index_selection_skips_attestations() {
     let amd64 = "sha256:5861314d7fccb39c2192173240eab44fa35ca66426201ca2acd0630a6258dd51";
     let arm64 = "sha256:f69162950f235e3cdbbad33f1f912d1a504be90d8a37d002c735d6f3e3882265";
     let armv7 = "sha256:5ba6c8710dd1369ce61603ab9b7a81b25f92d4a9f74956ab72a7ea75884f07ee";
+    // The attestation names the manifest it attests; platform entries attest nothing.
+    assert_eq!(index.manifests[3].attests().map(|d| d.to_string()).as_deref(), Some(amd64));
+    assert!(index.manifests[..3].iter().all(|d| d.attests().is_none()));
     let cases = [
         ("linux/amd64", Some(amd64)),
         ("linux/x86_64", Some(amd64)),

@@ -214,6 +214,21 @@ fn entry_for(at: &str, index_bytes: &[u8], media_type: &str, image: &Value) -> D
     entry
 }
 
+/// An attestation manifest (its layer an in-toto statement, not a file system) is marked as one in
+/// its index and never chosen, whatever platform is wanted.
+fn assert_attestation_is_never_selected(at: &str, index_bytes: &[u8], media_type: &str, image: &Value) {
+    let Ok(Manifest::Index(index)) = parse_manifest(index_bytes, Some(media_type)) else {
+        panic!("{at}: an attestation outside an index");
+    };
+    let own = digest(&image["manifest"], "digest");
+    let entry = index.manifests.iter().find(|d| d.digest == own);
+    assert!(entry.is_some_and(Descriptor::is_attestation), "{at}: not marked an attestation: {entry:?}");
+    for wanted in ["linux/amd64", "unknown/unknown"] {
+        let chosen = select(&index, &wanted.parse().unwrap_or_else(|e| panic!("{wanted}: {e}")));
+        assert!(!chosen.is_ok_and(|d| d.digest == own), "{at}: {wanted} chose it");
+    }
+}
+
 #[test]
 fn every_fixture_verifies_as_the_rig_says() {
     let rig = rig();
@@ -236,6 +251,10 @@ fn every_fixture_verifies_as_the_rig_says() {
 
         for image in images {
             let at = format!("{name} {}", text(image, "platform"));
+            if text(image, "platform") == "unknown/unknown" {
+                assert_attestation_is_never_selected(&at, &top_bytes, text(top, "mediaType"), image);
+                continue;
+            }
             let summaries: Vec<Option<LayerSummary>> = list(image, "layers")
                 .iter()
                 .enumerate()

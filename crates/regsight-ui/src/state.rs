@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use regsight_core::ImageId;
 use regsight_core::model::{ImageConfig, parse_config};
 use regsight_core::platform::Platform;
-use regsight_core::verify::{Progress, TarListing};
+use regsight_core::verify::{LayerSummary, Progress, TarListing};
 use regsight_core::{Digest, ErrorCode, Reference};
 use regsight_wasm::{ClientCore, LayerState, Resolved, Verification, VerifyCall};
 use web_sys::{AbortController, AbortSignal};
@@ -97,6 +97,17 @@ impl LayerProgress {
     }
 }
 
+/// One layer once verified: where it stands and what the verifier found. Set as soon as the layer
+/// ends (its own findings, [`regsight_wasm::LayerOutcome::state`]), then, once the whole image is
+/// verified, from [`Verification::layer_state`]; the chain picture and the layer rows read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerDone {
+    /// Where it stands.
+    pub state: LayerState,
+    /// The verifier's findings, when the blob could be streamed.
+    pub summary: Option<LayerSummary>,
+}
+
 /// A layer's file listing, asked for from the Files panel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Files {
@@ -135,6 +146,8 @@ pub struct Page {
     pub verification: RwSignal<Option<Rc<Verification>>, LocalStorage>,
     /// Per-layer progress of the run.
     pub progress: RwSignal<Vec<LayerProgress>>,
+    /// Per layer, once it is verified (live, before the whole verification ends).
+    pub layers: RwSignal<Vec<Option<LayerDone>>, LocalStorage>,
     /// The verification's state.
     pub run: RwSignal<Run>,
     /// A failure of the whole operation.
@@ -180,6 +193,7 @@ impl Page {
             config: RwSignal::new_local(None),
             verification: RwSignal::new_local(None),
             progress: RwSignal::new(Vec::new()),
+            layers: RwSignal::new_local(Vec::new()),
             run: RwSignal::new(Run::Idle),
             error: RwSignal::new(None),
             tags: RwSignal::new(Listing::None),
@@ -305,6 +319,7 @@ impl Page {
         page.load_tags(&client, &reference, &signal);
         page.run.set(if verify { Run::Verifying } else { Run::Idle });
         page.verification.set(None);
+        page.layers.set(Vec::new());
         if !inspected {
             page.files.set(BTreeMap::new());
             page.resolved.set(None);
@@ -386,16 +401,43 @@ impl Page {
                 });
             }
         };
+        let on_layer = move |outcome: &regsight_wasm::LayerOutcome| {
+            if current() {
+                let done = LayerDone { state: outcome.state(), summary: outcome.summary.clone() };
+                page.layers.update(|layers| {
+                    if layers.len() <= outcome.job.index {
+                        layers.resize(outcome.job.index + 1, None);
+                    }
+                    layers[outcome.job.index] = Some(done);
+                });
+                page.progress.update(|rows| {
+                    if let Some(row) = rows.get_mut(outcome.job.index) {
+                        row.running = false;
+                    }
+                });
+            }
+        };
         let call = VerifyCall {
             platform: None,
             signal: Some(signal),
             list_files: false,
             on_progress: &on_progress,
+            on_layer: &on_layer,
             expected_image_id: image_id,
         };
         let verification = client.verify_resolved((*resolved).clone(), config, call).await?;
         if current() {
             page.progress.update(|rows| rows.iter_mut().for_each(|r| r.running = false));
+            // The whole chain's word replaces each layer's own.
+            let layers = verification
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    Some(LayerDone { state: verification.layer_state(i), summary: l.summary.clone() })
+                })
+                .collect();
+            page.layers.set(layers);
             page.verification.set(Some(Rc::new(verification)));
             page.run.set(Run::Done);
         }
@@ -488,6 +530,7 @@ impl Page {
         page.resolved.set(None);
         page.config.set(None);
         page.verification.set(None);
+        page.layers.set(Vec::new());
         page.progress.set(Vec::new());
         page.files.set(BTreeMap::new());
         page.load_tags(&client, &reference, &signal);

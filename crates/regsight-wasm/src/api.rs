@@ -91,6 +91,7 @@ impl Client {
                 signal: call.signal.as_ref(),
                 list_files: call.list_files,
                 on_progress: &on_progress,
+                on_layer: &|_| {},
                 expected_image_id: call.expected_image_id.clone(),
             };
             let verification = core.verify(&reference, verify_call).await?;

@@ -192,6 +192,10 @@ pub struct VerifyCall<'a> {
     pub list_files: bool,
     /// Progress sink: (layer index, progress).
     pub on_progress: &'a dyn Fn(usize, Progress),
+    /// Called once per layer as soon as it is verified (or could not be streamed), before the
+    /// others end; not called for a layer the signal aborted. [`LayerOutcome::state`] says where it
+    /// stands until [`Verification::layer_state`] has the whole chain's word.
+    pub on_layer: &'a dyn Fn(&LayerOutcome),
     /// The image ID the caller expects (e.g. from `docker images`).
     pub expected_image_id: Option<ImageId>,
 }
@@ -209,8 +213,9 @@ pub struct LayerOutcome {
 }
 
 impl LayerOutcome {
-    /// Where this layer stands by its own findings (its digest, size and diff_id), for a layer
-    /// streamed on its own; within a verification, [`Verification::layer_state`] decides.
+    /// Where this layer stands by its own findings (its digest, size and diff_id): for a layer
+    /// streamed on its own, or one just finished while a verification runs; once the verification
+    /// is done, [`Verification::layer_state`] decides.
     pub fn state(&self) -> LayerState {
         match (&self.error, &self.summary) {
             (None, Some(summary)) if summary.verified => LayerState::Ok,
@@ -580,15 +585,21 @@ impl ClientCore {
             .map(|job| {
                 let scopes = scopes.clone();
                 let registry = registry.clone();
-                let on_progress = call.on_progress;
+                let (on_progress, on_layer) = (call.on_progress, call.on_layer);
                 async move {
                     let mut progress = |p| on_progress(job.index, p);
-                    match run_layer(&registry, pool, &job, scopes, call.signal, &mut progress).await {
+                    let outcome = match run_layer(&registry, pool, &job, scopes, call.signal, &mut progress)
+                        .await
+                    {
                         Ok(done) => {
                             LayerOutcome { job, summary: Some(done.summary), files: done.files, error: None }
                         }
                         Err(error) => LayerOutcome { job, summary: None, files: None, error: Some(error) },
+                    };
+                    if !matches!(outcome.error, Some(ClientError::Aborted)) {
+                        on_layer(&outcome);
                     }
+                    outcome
                 }
             })
             .buffer_unordered(self.settings.concurrency.max(1))

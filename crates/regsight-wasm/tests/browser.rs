@@ -22,13 +22,14 @@ fn image_ref(registry: &Value, repo: &str, tag: &str) -> String {
 
 /// Every fixture the rig must describe: a missing or renamed one fails the suite instead of
 /// quietly shrinking it.
-const FIXTURES: [&str; 17] = [
+const FIXTURES: [&str; 18] = [
     "docker-v2",
     "oci-gzip",
     "oci-mixed",
     "multiarch",
     "multiarch-docker",
     "multimember",
+    "attestation",
     "many-tags",
     "tags-10k",
     "hostile-strings",

@@ -192,6 +192,16 @@ pub const REPOSITORIES: &[(&str, &str)] = &[
          other origin's `/token` (query kept), which is a 404 (405 to a POST): a token POST followed \
          there would carry the password's form to another origin",
     ),
+    (
+        "tags-paged",
+        "tags/list: 3,500 tags `t000000`..`t003499` over pages of `n` (default 1000, at most 10,000), \
+         a relative Link on every page but the last",
+    ),
+    (
+        "slow-layer",
+        "a valid image of two gzip layers (the good one, then `evil/slow.txt`); a GET of the second \
+         answers its headers at once and its body after 4 s",
+    ),
 ];
 
 /// Note added to `rig.json`'s list: what the repositories share.

@@ -26,8 +26,15 @@ const OCI_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const OCI_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const IN_TOTO: &str = "application/vnd.in-toto+json";
 /// The `Accept` header the truth's manifest downloads send: every manifest type.
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
+/// The annotation naming an index entry an attestation (BuildKit)...
+const ATTESTATION_TYPE: &str = "vnd.docker.reference.type";
+/// ...and the one naming the manifest it attests.
+const ATTESTATION_OF: &str = "vnd.docker.reference.digest";
+/// The in-toto predicate type of an SPDX SBOM.
+const SPDX_PREDICATE: &str = "https://spdx.dev/Document";
 /// Every file in every layer carries this modification time (2024-01-01T00:00:00Z).
 /// The hub's official images: `(repository, fixture)`, each a copy of `public/<fixture>` under the
 /// fixture's tag, so the fixture's ground truth applies (storage is shared, digests are preserved).
@@ -52,13 +59,14 @@ pub fn hub_private_images() -> Vec<HubImage> {
 }
 
 /// The fixtures [`Builder::build_all`] builds, in order (the benchmark image is built apart).
-pub const FIXTURE_NAMES: [&str; 17] = [
+pub const FIXTURE_NAMES: [&str; 18] = [
     "docker-v2",
     "oci-gzip",
     "oci-mixed",
     "multiarch",
     "multiarch-docker",
     "multimember",
+    "attestation",
     "many-tags",
     "tags-10k",
     "hostile-strings",
@@ -183,6 +191,7 @@ impl Builder {
             self.multiarch()?,
             self.multiarch_docker()?,
             self.multimember()?,
+            self.attestation()?,
             self.many_tags()?,
             self.tags_10k()?,
             self.hostile_strings()?,
@@ -380,6 +389,65 @@ impl Builder {
         self.skopeo_push(&layout, "v1", name, "v1", None)?;
         self.copy_to_private(name, "v1")?;
         self.describe(name, "OCI image whose layer is three concatenated gzip members", "v1", vec![], ok())
+    }
+
+    /// An index as BuildKit writes it with `--attest type=sbom`: one linux/amd64 image and its
+    /// attestation manifest (platform `unknown/unknown`, `vnd.docker.reference.*` annotations naming
+    /// the image's manifest), whose one layer is an in-toto statement with an SPDX predicate.
+    fn attestation(&self) -> Result<Fixture> {
+        let name = "attestation";
+        let layout = self.layout(name)?;
+        let mut noise = Noise::new(name);
+        let base = self.layer(name, "base", base_tree(&mut noise), Packing::Gzip, false)?;
+        let app = self.layer(name, "app", app_tree(&mut noise), Packing::Gzip, false)?;
+        let mut image = self.image(&layout, &[base, app], ("linux", "amd64", None), history(2), None)?;
+        let image_digest = json_str(&image["digest"])?;
+        let statement = json!({
+            "_type": "https://in-toto.io/Statement/v0.1",
+            "predicateType": SPDX_PREDICATE,
+            "subject": [{
+                "name": format!("pkg:docker/public/{name}@v1?platform=linux%2Famd64"),
+                "digest": {"sha256": hex_part(&image_digest)},
+            }],
+            "predicate": {
+                "spdxVersion": "SPDX-2.3",
+                "SPDXID": "SPDXRef-DOCUMENT",
+                "name": "regsight fixture",
+                "dataLicense": "CC0-1.0",
+                "packages": [],
+            },
+        });
+        let mut statement = layout.add_json(IN_TOTO, &statement)?;
+        let statement_digest = json_str(&statement["digest"])?;
+        statement["annotations"] = json!({"in-toto.io/predicate-type": SPDX_PREDICATE});
+        let config = json!({
+            "architecture": "unknown",
+            "os": "unknown",
+            "config": {},
+            "rootfs": {"type": "layers", "diff_ids": [statement_digest]},
+        });
+        let config = layout.add_json(OCI_CONFIG, &config)?;
+        let mut attestation = layout.add_manifest(config, vec![statement], json!({}))?;
+        image["platform"] = json!({"os": "linux", "architecture": "amd64"});
+        attestation["platform"] = json!({"os": "unknown", "architecture": "unknown"});
+        attestation["annotations"] = json!({
+            ATTESTATION_TYPE: "attestation-manifest",
+            ATTESTATION_OF: image_digest,
+        });
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [image, attestation]});
+        let index = layout.add_json(OCI_INDEX, &index)?;
+        layout.tag("v1", &index)?;
+        self.skopeo_push(&layout, "v1", name, "v1", None)?;
+        self.copy_to_private(name, "v1")?;
+        self.describe(
+            name,
+            "OCI index as BuildKit writes it: linux/amd64 and its attestation manifest (unknown/unknown, \
+             vnd.docker.reference.type attestation-manifest, vnd.docker.reference.digest the image's \
+             manifest) whose layer is an in-toto SPDX statement",
+            "v1",
+            vec![],
+            ok(),
+        )
     }
 
     fn many_tags(&self) -> Result<Fixture> {
@@ -1216,8 +1284,10 @@ impl Builder {
             (None, None)
         };
         let files = match listing {
-            Listing::Tar => cmd::lines_if_succeeds(&format!("{decompress} | LC_ALL=C tar -tf -"))?,
-            Listing::Skip => None,
+            Listing::Tar if is_tar(&media_type) => {
+                cmd::lines_if_succeeds(&format!("{decompress} | LC_ALL=C tar -tf -"))?
+            }
+            Listing::Tar | Listing::Skip => None,
         };
         Ok(LayerTruth {
             media_type,
@@ -1307,11 +1377,17 @@ fn self_check(fixture: &Fixture) -> Result<()> {
     Ok(())
 }
 
-/// Every fixture layer is a tar: `tar -t` must list each one that decompresses (with at least one
-/// path) and none that does not.
+/// Whether a layer's media type says it is a tar (compressed or not), not an artifact such as an
+/// in-toto statement.
+pub fn is_tar(media_type: &str) -> bool {
+    media_type.contains(".tar")
+}
+
+/// Every fixture layer that is a tar: `tar -t` must list each one that decompresses (with at least
+/// one path) and none that does not.
 fn check_listing(fixture: &Fixture) -> Result<()> {
     for image in &fixture.images {
-        for (i, layer) in image.layers.iter().enumerate() {
+        for (i, layer) in image.layers.iter().enumerate().filter(|(_, l)| is_tar(&l.media_type)) {
             let listed = layer.files.as_ref().is_some_and(|files| !files.is_empty());
             if listed != layer.decompresses {
                 return Err(rig_err!(

@@ -500,6 +500,88 @@ fn tags_many_lists_150000_tags_over_pages() {
 }
 
 #[test]
+fn tags_paged_lists_3500_tags_over_four_pages_with_relative_links() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let mut url = Some(format!("{}/v2/evil/tags-paged/tags/list", evil.url));
+    let (mut tags, mut links) = (Vec::new(), Vec::new());
+    while let Some(next) = url {
+        let page = get(&next);
+        assert_eq!(page.status, 200);
+        tags.extend(tags_of(&page));
+        assert!(links.len() < 4, "more pages than 3,500 tags need");
+        links.extend(page.header("Link"));
+        url = next_page(evil, &page);
+    }
+    let expected: Vec<String> = (0..3500).map(|i| format!("t{i:06}")).collect();
+    assert_eq!(tags, expected);
+    assert_eq!(links.len(), 3, "a Link on every page but the last");
+    assert!(links.iter().all(|l| l.starts_with("</v2/evil/tags-paged/tags/list?")), "{links:?}");
+}
+
+#[test]
+fn catalog_lists_every_repository_over_pages_of_ten() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let mut url = Some(format!("{}/v2/_catalog", evil.url));
+    let (mut names, mut pages) = (Vec::new(), 0);
+    while let Some(next) = url {
+        let page = get(&next);
+        assert_eq!(page.status, 200, "{next}: {}", page.text());
+        let listed = page.json()["repositories"].as_array().cloned().unwrap_or_default();
+        assert!(!listed.is_empty() && listed.len() <= 10, "{next}: {} repositories", listed.len());
+        names.extend(listed.iter().map(|n| n.as_str().unwrap_or_default().to_owned()));
+        pages += 1;
+        assert!(pages <= REPOSITORIES.len(), "more pages than repositories");
+        if let Some(link) = page.header("Link") {
+            assert!(link.starts_with("</v2/_catalog?"), "a relative Link: {link}");
+        }
+        url = next_page(evil, &page);
+    }
+    let mut expected: Vec<String> = REPOSITORIES.iter().map(|(name, _)| format!("evil/{name}")).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert_eq!(pages, expected.len().div_ceil(10));
+}
+
+#[test]
+fn slow_layer_serves_two_layers_the_second_after_a_pause() {
+    let rig = rig();
+    let evil = evil(&rig);
+    let manifest = get(&manifest_url(evil, "evil/slow-layer"));
+    assert_eq!(manifest.status, 200);
+    let layers = manifest.json()["layers"].as_array().cloned().unwrap_or_default();
+    assert_eq!(layers.len(), 2, "{}", manifest.text());
+    let config_digest = manifest.json()["config"]["digest"].as_str().unwrap_or_default().to_owned();
+    let config = get(&blob_url(evil, "evil/slow-layer", &config_digest));
+    assert_eq!(
+        cmd::sha256sum_of(&format!("printf %s {}", sh_quote(config.text()))).ok(),
+        Some(config_digest)
+    );
+    for (i, layer) in layers.iter().enumerate() {
+        let digest = layer["digest"].as_str().unwrap_or_default();
+        let url = blob_url(evil, "evil/slow-layer", digest);
+        let start = Instant::now();
+        assert_eq!(sha256sum_of_url(&url), digest, "layer {i}");
+        let took = start.elapsed();
+        assert_eq!(Some(bytes_of_url(&url)), layer["size"].as_u64(), "layer {i}");
+        let diff_id = cmd::sha256sum_of(&format!("curl -sf --max-time 30 {} | gzip -dc", sh_quote(&url)));
+        assert_eq!(diff_id.ok().as_deref(), config.json()["rootfs"]["diff_ids"][i].as_str(), "layer {i}");
+        let tar = sh(&format!("curl -sf --max-time 30 {} | gzip -dc | tar -tf -", sh_quote(&url)));
+        if i == 0 {
+            assert!(took < Duration::from_secs(2), "layer 0 took {took:?}");
+            assert_eq!(tar, "evil/\nevil/hello.txt");
+        } else {
+            assert!(
+                (Duration::from_secs(4)..Duration::from_secs(20)).contains(&took),
+                "layer 1 took {took:?}"
+            );
+            assert_eq!(tar, "evil/slow.txt");
+        }
+    }
+}
+
+#[test]
 fn redirect_loop_goes_from_a_to_b_and_back() {
     let rig = rig();
     let evil = evil(&rig);

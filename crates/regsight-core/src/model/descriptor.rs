@@ -13,6 +13,9 @@ use crate::{Digest, MediaType};
 /// Annotation BuildKit puts on attestation manifests inside an index (value `attestation-manifest`).
 pub const REFERENCE_TYPE_ANNOTATION: &str = "vnd.docker.reference.type";
 
+/// Annotation BuildKit puts on an attestation manifest: the digest of the manifest it attests.
+pub const REFERENCE_DIGEST_ANNOTATION: &str = "vnd.docker.reference.digest";
+
 /// A reference to content: its media type, digest and size, plus optional metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,6 +48,15 @@ impl Descriptor {
         let unknown_platform =
             self.platform.as_ref().is_some_and(|p| p.os == "unknown" && p.architecture == "unknown");
         unknown_platform || self.annotations.contains_key(REFERENCE_TYPE_ANNOTATION)
+    }
+
+    /// For an attestation entry, the manifest it attests (its [`REFERENCE_DIGEST_ANNOTATION`]),
+    /// when that annotation holds a valid digest.
+    pub fn attests(&self) -> Option<Digest> {
+        if !self.is_attestation() {
+            return None;
+        }
+        self.annotations.get(REFERENCE_DIGEST_ANNOTATION)?.parse().ok()
     }
 }
 

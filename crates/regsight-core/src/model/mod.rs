@@ -17,7 +17,7 @@ pub use config::{
 };
 pub(crate) use decode::null_as_default;
 pub use decode::{DecodeError, Document};
-pub use descriptor::{Descriptor, REFERENCE_TYPE_ANNOTATION};
+pub use descriptor::{Descriptor, REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION};
 pub use manifest::{
     FsLayer, ImageManifest, Index, MANIFEST_SIZE_LIMIT, Manifest, ManifestError, ManifestKind,
     Schema1Manifest, TypeSource, parse_manifest, parse_manifest_with_limit,

@@ -1,6 +1,7 @@
 //! The chain as a picture: reference -> index -> manifest -> config and layers -> diff_ids, each
 //! node green (recomputed and matches), red (does not) or grey (not checked), redrawn whenever
-//! the resolved image, its config or its verification change.
+//! the resolved image, its config, a layer's result (each as soon as that layer is verified) or
+//! the verification change.
 //!
 //! Drawn with plain DOM calls into one `<svg>`: attributes hold only page-made values (numbers,
 //! kinds, statuses) and every string from the registry or the reference is a text node. A Leptos
@@ -8,13 +9,13 @@
 
 use leptos::prelude::*;
 use regsight_core::Check;
-use regsight_core::chain::{DocumentCheck, LinkStatus};
+use regsight_core::chain::DocumentCheck;
 use regsight_core::model::Manifest;
-use regsight_wasm::Verification;
+use regsight_wasm::LayerState;
 use web_sys::Element;
 
 use super::documents::{add, drawn, nothing};
-use crate::state::{Page, Run};
+use crate::state::{LayerDone, Page, Run};
 
 /// Node width and height, column step and row step, in SVG units.
 const W: i32 = 150;
@@ -49,6 +50,7 @@ fn draw(picture: &Element, page: Page, _: bool) {
     let config = page.config.get().and_then(Result::ok);
     let verification = page.verification.get().filter(|_| page.run.get() == Run::Done);
     let v = verification.as_deref();
+    let done = page.layers.get();
     let image = match resolved.image() {
         Some(Manifest::Image(image)) => Some(image),
         _ => None,
@@ -107,7 +109,8 @@ fn draw(picture: &Element, page: Page, _: bool) {
         _ => &[],
     };
     for (i, layer) in image.layers.iter().enumerate() {
-        let (layer_status, diff_status) = v.map_or(("unchecked", "unchecked"), |v| layer_statuses(v, i));
+        let (layer_status, diff_status) =
+            done.get(i).and_then(Option::as_ref).map_or(("unchecked", "unchecked"), layer_statuses);
         let row = i as i32 + 1;
         let digest = layer.digest.to_string();
         link(svg, manifest, (column, row), layer_status);
@@ -191,16 +194,16 @@ fn document(check: Option<&DocumentCheck>) -> Status {
     check.map_or("unchecked", |c| all(&[c.header, c.expected, c.size_check]))
 }
 
-/// Layer `i`'s status (digest and size of the blob) and its diff_id's (the uncompressed tar).
-fn layer_statuses(v: &Verification, i: usize) -> (Status, Status) {
-    let Some(summary) = v.layers.get(i).and_then(|o| o.summary.as_ref()) else {
+/// A verified layer's status (digest and size of the blob) and its diff_id's (the uncompressed tar).
+fn layer_statuses(done: &LayerDone) -> (Status, Status) {
+    let Some(summary) = done.summary.as_ref() else {
         return ("unchecked", "unchecked");
     };
     let layer = match all(&[summary.digest, summary.size]) {
         "ok" if summary.digest != Check::Passed => "unchecked",
         status => status,
     };
-    let failed = v.chain.layers.get(i).is_some_and(|l| l.status == LinkStatus::Failed);
+    let failed = done.state == LayerState::Mismatch;
     let diff_id = match of(summary.diff_id) {
         // The blob holds but did not yield the config's diff_id (e.g. it would not decompress).
         "unchecked" if layer == "ok" && failed && summary.expected_diff_id.is_some() => "bad",

@@ -12,8 +12,8 @@ use crate::text::format_bytes;
 type Sizes = Vec<(String, Option<Result<u64, Failure>>)>;
 
 /// An index's entries as cards: platform, manifest digest and compressed size; attestations are
-/// labelled as such. Choosing a platform inspects it (`platform=`). Each other platform's manifest
-/// is fetched once, by digest, for its size.
+/// labelled as such, with the manifest (and platform) they attest. Choosing a platform inspects it
+/// (`platform=`). Each other platform's manifest is fetched once, by digest, for its size.
 #[component]
 pub fn PlatformCards(page: Page) -> impl IntoView {
     let sizes = RwSignal::new(Sizes::new());
@@ -26,7 +26,7 @@ pub fn PlatformCards(page: Page) -> impl IntoView {
         let cards = index
             .manifests
             .iter()
-            .map(|entry| card(page, entry, chosen.as_ref() == Some(&entry.digest), sizes))
+            .map(|entry| card(page, entry, &index.manifests, chosen.as_ref() == Some(&entry.digest), sizes))
             .collect_view();
         Some(view! {
             <section class="platforms">
@@ -76,11 +76,33 @@ fn fetch_sizes(page: Page, resolved: &Resolved, entries: &[Descriptor], sizes: R
     }
 }
 
-/// One index entry: its platform (or that it is an attestation), digest and size, and a button
-/// to inspect it (disabled for the one shown).
-fn card(page: Page, entry: &Descriptor, chosen: bool, sizes: RwSignal<Sizes>) -> impl IntoView + use<> {
-    let platform = entry.platform.as_ref().map_or_else(|| "unknown".to_owned(), ToString::to_string);
+/// One index entry of `entries`: its platform (or, for an attestation, the manifest it attests
+/// and that manifest's platform), digest and size, and a button to inspect it (disabled for the one
+/// shown).
+fn card(
+    page: Page,
+    entry: &Descriptor,
+    entries: &[Descriptor],
+    chosen: bool,
+    sizes: RwSignal<Sizes>,
+) -> impl IntoView + use<> {
+    let platform_of =
+        |d: &Descriptor| d.platform.as_ref().map_or_else(|| "unknown".to_owned(), ToString::to_string);
+    let platform = platform_of(entry);
     let attestation = entry.is_attestation();
+    let attests = entry.attests();
+    let title = match &attests {
+        _ if !attestation => platform.clone(),
+        Some(digest) => match entries.iter().find(|e| e.digest == *digest && !e.is_attestation()) {
+            Some(attested) => format!("attestation of {}", platform_of(attested)),
+            None => "attestation of a manifest not in this index".to_owned(),
+        },
+        None => "attestation".to_owned(),
+    };
+    let attests = attests.map(|digest| digest.to_string());
+    let attested = attests.clone().map(|digest| {
+        view! { <p class="small" data-testid="attests">"attests " <code class="digest">{digest}</code></p> }
+    });
     let digest = entry.digest.to_string();
     let key = digest.clone();
     let size = move || {
@@ -99,14 +121,17 @@ fn card(page: Page, entry: &Descriptor, chosen: bool, sizes: RwSignal<Sizes>) ->
     let choose = platform.clone();
     view! {
         <li
-            class="platform-card"
+            class=if attestation { "platform-card attestation" } else { "platform-card" }
             data-testid="platform-card"
             data-platform=platform.clone()
+            data-attestation=if attestation { "true" } else { "false" }
+            data-attests=attests
             data-chosen=if chosen { "true" } else { "false" }
             aria-current=chosen.then_some("true")
         >
-            <h3>{if attestation { "attestation".to_owned() } else { platform.clone() }}</h3>
+            <h3>{title}</h3>
             <code class="digest" data-testid="platform-digest">{digest}</code>
+            {attested}
             {size}
             <button
                 type="button"

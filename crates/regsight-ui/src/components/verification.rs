@@ -6,7 +6,7 @@ use regsight_core::chain::Verdict;
 use regsight_core::model::{Descriptor, Manifest};
 use regsight_wasm::{LayerState, Verification as VerificationResult};
 
-use crate::state::{LayerProgress, Page, Run};
+use crate::state::{LayerDone, LayerProgress, Page, Run};
 use crate::text::{format_bytes, format_eta};
 
 /// The verdict, the manifest's digests, one row per layer and the problems found.
@@ -93,6 +93,7 @@ pub fn Verification(page: Page) -> impl IntoView {
         let Some(Manifest::Image(image)) = resolved.image() else { return Vec::new() };
         let verification = page.verification.get();
         let progress = page.progress.get();
+        let done = page.layers.get();
         image
             .layers
             .iter()
@@ -102,6 +103,7 @@ pub fn Verification(page: Page) -> impl IntoView {
                     index,
                     descriptor,
                     progress.get(index).cloned().unwrap_or_default(),
+                    done.get(index).and_then(Option::as_ref),
                     verification.as_deref(),
                 )
             })
@@ -190,21 +192,23 @@ fn Trust(verification: Rc<VerificationResult>) -> impl IntoView {
     }
 }
 
-/// One layer: its descriptor, live progress, and once verified its state and findings.
+/// One layer: its descriptor, live progress, once verified (`done`) its state and findings, and
+/// once the whole image is, why it could not be streamed.
 fn layer_row(
     index: usize,
     descriptor: &Descriptor,
     progress: LayerProgress,
+    done: Option<&LayerDone>,
     verification: Option<&VerificationResult>,
 ) -> impl IntoView + use<> {
     let outcome = verification.and_then(|v| v.layers.get(index));
-    let state = verification.filter(|_| outcome.is_some()).map(|v| v.layer_state(index));
+    let state = done.map(|d| d.state);
     let status = match state {
         Some(state) => state.as_str(),
         None if progress.running => "running",
         None => "pending",
     };
-    let summary = outcome.and_then(|o| o.summary.as_ref());
+    let summary = done.and_then(|d| d.summary.as_ref());
     let bytes = summary.map_or(progress.bytes, |s| s.compressed_size.max(progress.bytes));
     let size = descriptor.size;
     let percent = if size > 0 { (bytes as f64 * 100.0 / size as f64).min(100.0) } else { 0.0 };

@@ -15,7 +15,8 @@
 //! `Access-Control-Expose-Headers: Docker-Content-Digest, WWW-Authenticate, Link, Content-Length,
 //! Retry-After`; any `OPTIONS` is a 204 preflight allowing GET, HEAD, POST and the headers
 //! Authorization, Accept and Content-Type. Only `evil/never-headers` sends nothing at all.
-//! `GET /v2/` answers 200.
+//! `GET /v2/` answers 200; `GET /v2/_catalog` lists every `evil/<name>` in lexical order over pages
+//! of `n` (default 10, at most 100) after `last`, each page but the last with a relative Link.
 //!
 //! Retry counters: `status-429-once`, `status-502-once` and `status-503-twice` count requests per
 //! method and path (query ignored): the 1st, 3rd, 5th... (`-once`) or the 1st and 2nd of every 3
@@ -119,6 +120,10 @@ const MTIME: u64 = 1_704_067_200;
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255];
 /// Tags of `tags-many`.
 const MANY_TAGS: u64 = 150_000;
+/// Tags of `tags-paged`.
+const PAGED_TAGS: u64 = 3_500;
+/// How long `slow-layer` holds its second layer's body back.
+const SLOW_FOR: Duration = Duration::from_secs(4);
 /// What a proxy answers when its upstream fails...
 const BAD_GATEWAY: &str = "<html><head><title>502 Bad Gateway</title></head>\
     <body><center><h1>502 Bad Gateway</h1></center></body></html>\n";
@@ -314,6 +319,8 @@ enum Behaviour {
     TagsEndless,
     TagsLoop,
     TagsMany,
+    TagsPaged,
+    SlowLayer,
     RedirectLoop,
     RedirectCross,
     NeverHeaders,
@@ -360,6 +367,8 @@ impl Behaviour {
             "tags-endless" => TagsEndless,
             "tags-loop" => TagsLoop,
             "tags-many" => TagsMany,
+            "tags-paged" => TagsPaged,
+            "slow-layer" => SlowLayer,
             "redirect-loop" => RedirectLoop,
             "redirect-cross" => RedirectCross,
             "never-headers" => NeverHeaders,
@@ -448,11 +457,13 @@ struct Response {
     announced: Option<u64>,
     /// Send the body one byte every [`DRIP_EVERY`].
     drip: bool,
+    /// Send the headers, then wait this long before the body.
+    pause: Option<Duration>,
 }
 
 impl Response {
     fn new(status: u16) -> Self {
-        Self { status, headers: Vec::new(), body: Body::default(), announced: None, drip: false }
+        Self { status, headers: Vec::new(), body: Body::default(), announced: None, drip: false, pause: None }
     }
 
     fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -527,6 +538,9 @@ struct Evil {
     bomb: Doc,
     bomb_layer: String,
     bad_deflate: Doc,
+    /// The two-layer image of `slow-layer`; its second layer's digest.
+    slow: Doc,
+    slow_layer: String,
     /// Every blob by digest.
     blobs: HashMap<String, Doc>,
     counters: Mutex<HashMap<String, u64>>,
@@ -550,15 +564,13 @@ impl Evil {
 
         let tar = good_tar();
         let tar_digest = Body::bytes(tar.clone()).digest();
-        let mut gz = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::best());
-        gz.write_all(&tar)?;
-        let layer = Doc::new(OCI_GZIP, Body::bytes(gz.finish()?));
+        let layer = Doc::new(OCI_GZIP, Body::bytes(gzip(&tar)?));
         let config_doc =
             Doc::new(OCI_CONFIG, Body::bytes(image_config(&tar_digest).to_string().into_bytes()));
-        let good = manifest(&config_doc, &layer, None);
+        let good = manifest(&config_doc, &[&layer], None);
         let hostile = manifest(
             &config_doc,
-            &layer,
+            &[&layer],
             Some(json!({
                 "org.opencontainers.image.description": HOSTILE_SCRIPT,
                 "org.opencontainers.image.title": HOSTILE_IMG,
@@ -569,10 +581,30 @@ impl Evil {
         let bomb_layer = Doc::new(OCI_GZIP, gzip_bomb()?);
         let made_up = format!("sha256:{}", hex::encode(Sha256::digest(b"the diff_id of nothing")));
         let bomb_config = Doc::new(OCI_CONFIG, Body::bytes(image_config(&made_up).to_string().into_bytes()));
-        let bomb = manifest(&bomb_config, &bomb_layer, None);
+        let bomb = manifest(&bomb_config, &[&bomb_layer], None);
 
         let broken_layer = Doc::new(OCI_GZIP, Body::bytes(bad_deflate(&tar)?));
-        let bad_deflate = manifest(&config_doc, &broken_layer, None);
+        let bad_deflate = manifest(&config_doc, &[&broken_layer], None);
+
+        let mut slow_tar = Vec::new();
+        tar_entry(
+            &mut slow_tar,
+            "evil/slow.txt",
+            b'0',
+            0o644,
+            b"the slow layer of the regsight rig's evil registry\n",
+        );
+        slow_tar.extend_from_slice(&[0u8; 1024]);
+        let slow_tar_digest = Body::bytes(slow_tar.clone()).digest();
+        let slow_layer = Doc::new(OCI_GZIP, Body::bytes(gzip(&slow_tar)?));
+        let mut slow_config = image_config(&tar_digest);
+        slow_config["rootfs"]["diff_ids"] = json!([tar_digest, slow_tar_digest]);
+        slow_config["history"] = json!([
+            { "created": rfc3339(MTIME), "created_by": "regsight-evil" },
+            { "created": rfc3339(MTIME), "created_by": "regsight-evil, slowly" },
+        ]);
+        let slow_config = Doc::new(OCI_CONFIG, Body::bytes(slow_config.to_string().into_bytes()));
+        let slow = manifest(&slow_config, &[&layer, &slow_layer], None);
 
         let good_bytes = good.body.to_vec();
         let huge = Doc::new(
@@ -593,6 +625,8 @@ impl Evil {
         let bomb_layer = blob(bomb_layer);
         blob(bomb_config);
         blob(broken_layer);
+        let slow_layer = blob(slow_layer);
+        blob(slow_config);
         Ok(Self {
             url: config.url,
             other_url: config.other_url,
@@ -607,6 +641,8 @@ impl Evil {
             bomb,
             bomb_layer,
             bad_deflate,
+            slow,
+            slow_layer,
             blobs,
             counters: Mutex::new(HashMap::new()),
             issued: AtomicU64::new(0),
@@ -687,6 +723,7 @@ impl Evil {
                     Response::error(405, "UNSUPPORTED", "GET or HEAD only")
                 });
             }
+            "/v2/_catalog" => return respond(catalog(req)),
             "/token" => return respond(self.token(req, true)),
             "/redirect/token" => {
                 let query = if req.query.is_empty() { String::new() } else { format!("?{}", req.query) };
@@ -772,8 +809,16 @@ impl Evil {
             BadDeflate => self.standard(repo, kind, &self.bad_deflate),
             TagsEndless if *kind == Kind::Tags => tags_endless(req, repo),
             TagsLoop if *kind == Kind::Tags => tags_loop(req, repo),
-            TagsMany if *kind == Kind::Tags => tags_many(req, repo),
-            TagsEndless | TagsLoop | TagsMany => good(),
+            TagsMany if *kind == Kind::Tags => tags_numbered(req, repo, MANY_TAGS),
+            TagsPaged if *kind == Kind::Tags => tags_numbered(req, repo, PAGED_TAGS),
+            TagsEndless | TagsLoop | TagsMany | TagsPaged => good(),
+            SlowLayer => {
+                let mut response = self.standard(repo, kind, &self.slow);
+                if req.method == "GET" && is_layer(&self.slow_layer) {
+                    response.pause = Some(SLOW_FOR);
+                }
+                response
+            }
             TagsRedirect if *kind == Kind::Tags => match req.query_value("page") {
                 None => Response::new(307).with("Location", format!("/moved/v2/{repo}/tags/list")),
                 Some(_) => Response::error(
@@ -1212,14 +1257,16 @@ fn tags_loop(req: &Request, repo: &str) -> Response {
     }
 }
 
-fn tags_many(req: &Request, repo: &str) -> Response {
+/// `count` tags `t000000`, `t000001`... over pages of `n` (default 1000, at most 10,000), each
+/// page but the last with a relative Link to the next.
+fn tags_numbered(req: &Request, repo: &str, count: u64) -> Response {
     let n = page_size(req, 1000, 10_000);
     let tag = |i: u64| format!("t{i:06}");
-    // The first tag after `last` in lexical order (binary search over t000000..t149999).
+    // The first tag after `last` in lexical order (binary search over the tags).
     let start = match req.query_value("last") {
         None => 0,
         Some(last) => {
-            let (mut lo, mut hi) = (0, MANY_TAGS);
+            let (mut lo, mut hi) = (0, count);
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
                 if tag(mid) <= last { lo = mid + 1 } else { hi = mid }
@@ -1227,9 +1274,9 @@ fn tags_many(req: &Request, repo: &str) -> Response {
             lo
         }
     };
-    let end = start.saturating_add(n).min(MANY_TAGS);
+    let end = start.saturating_add(n).min(count);
     let tags: Vec<String> = (start..end).map(tag).collect();
-    let next = (end < MANY_TAGS && end > start).then(|| format!("?n={n}&last={}", tag(end - 1)));
+    let next = (end < count && end > start).then(|| format!("?n={n}&last={}", tag(end - 1)));
     tags_page(repo, &tags, next)
 }
 
@@ -1250,6 +1297,27 @@ fn tags_moved(req: &Request, rest: &str) -> Response {
             }
         }
         _ => Response::error(404, "NOT_FOUND", "no such endpoint"),
+    }
+}
+
+/// `GET /v2/_catalog`: every repository `evil/<name>` in lexical order, over pages of `n`
+/// (default 10, at most 100) after `last`, each page but the last with a relative Link to the next.
+fn catalog(req: &Request) -> Response {
+    if !matches!(req.method.as_str(), "GET" | "HEAD") {
+        return Response::error(405, "UNSUPPORTED", "GET or HEAD only");
+    }
+    let n = page_size(req, 10, 100);
+    let mut names: Vec<String> = REPOSITORIES.iter().map(|(name, _)| format!("evil/{name}")).collect();
+    names.sort_unstable();
+    let last = req.query_value("last").unwrap_or_default();
+    let start = names.partition_point(|name| *name <= last);
+    let page: Vec<&String> = names.iter().skip(start).take(n as usize).collect();
+    let response = Response::json(200, &json!({ "repositories": page }));
+    match page.last() {
+        Some(last) if start + page.len() < names.len() => {
+            response.with("Link", format!("</v2/_catalog?n={n}&last={last}>; rel=\"next\""))
+        }
+        _ => response,
     }
 }
 
@@ -1395,6 +1463,10 @@ fn send(stream: &mut TcpStream, req: &Request, res: &Response) -> io::Result<()>
     if res.drip {
         return drip(stream, &res.body);
     }
+    if let Some(pause) = res.pause {
+        stream.flush()?;
+        std::thread::sleep(pause);
+    }
     let mut out = BufWriter::with_capacity(64 * 1024, stream);
     res.body.write_to(&mut out)?;
     out.flush()
@@ -1539,6 +1611,13 @@ fn good_tar() -> Vec<u8> {
     tar
 }
 
+/// `bytes` as one gzip member: no name, mtime 0, unknown OS, best compression.
+fn gzip(bytes: &[u8]) -> io::Result<Vec<u8>> {
+    let mut gz = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::best());
+    gz.write_all(bytes)?;
+    gz.finish()
+}
+
 /// One ustar entry (names under 100 bytes), its data padded to 512 bytes.
 fn tar_entry(tar: &mut Vec<u8>, name: &str, kind: u8, mode: u64, data: &[u8]) {
     let mut header = [0u8; 512];
@@ -1577,13 +1656,14 @@ fn image_config(diff_id: &str) -> Value {
     })
 }
 
-/// An OCI image manifest of one config and one layer.
-fn manifest(config: &Doc, layer: &Doc, annotations: Option<Value>) -> Doc {
+/// An OCI image manifest of a config and its layers.
+fn manifest(config: &Doc, layers: &[&Doc], annotations: Option<Value>) -> Doc {
+    let layers: Vec<Value> = layers.iter().map(|layer| layer.descriptor()).collect();
     let mut doc = json!({
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
         "config": config.descriptor(),
-        "layers": [layer.descriptor()],
+        "layers": layers,
     });
     if let Some(annotations) = annotations {
         doc["annotations"] = annotations;
