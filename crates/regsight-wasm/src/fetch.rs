@@ -179,6 +179,17 @@ impl HttpResponse {
     pub async fn for_each_chunk(
         self,
         signal: Option<&AbortSignal>,
+        sink: impl FnMut(&[u8]) -> Result<ControlFlow<()>, ClientError>,
+    ) -> Result<(), ClientError> {
+        self.for_each_chunk_paced(signal, || std::future::ready(()), sink).await
+    }
+
+    /// [`HttpResponse::for_each_chunk`], awaiting `pace()` before each read: a consumer with a
+    /// bounded queue (a split layer's tar worker) holds the download back until it has room.
+    pub async fn for_each_chunk_paced<F: Future<Output = ()>>(
+        self,
+        signal: Option<&AbortSignal>,
+        mut pace: impl FnMut() -> F,
         mut sink: impl FnMut(&[u8]) -> Result<ControlFlow<()>, ClientError>,
     ) -> Result<(), ClientError> {
         let Some(stream) = self.response.body() else { return Ok(()) };
@@ -187,6 +198,7 @@ impl HttpResponse {
         let mut buffer = vec![0u8; CHUNK_BUFFER];
         let mut received: u64 = 0;
         let result = loop {
+            pace().await;
             if signal.is_some_and(AbortSignal::aborted) {
                 break Err(ClientError::Aborted);
             }
