@@ -1,6 +1,7 @@
-//! A pool of dedicated Web Workers, each verifying one layer at a time with its own `fetch`, so
-//! hashing and inflating never run on the page's main thread. The main thread only authorizes
-//! the request (the auth flow stays in one place) and receives progress.
+//! A pool of dedicated Web Workers verifying layers with their own `fetch`, so hashing and
+//! inflating never run on the page's main thread. The main thread only authorizes the request (the
+//! auth flow stays in one place) and receives progress. While two cores are free a layer is split
+//! across two workers (`split.rs`), else one worker takes it whole; why is in ARCHITECTURE.md.
 //!
 //! A worker is never trusted to answer: it must say `ready` within [`START_DEADLINE_MS`] of being
 //! created and, while it works, post something at least every [`SILENCE_DEADLINE_MS`] (it sends a
@@ -108,7 +109,7 @@ enum Message {
     Ready,
     Alive,
     Progress(Progress),
-    Done(Result<WorkerResult, ClientError>),
+    Done(Result<Box<WorkerResult>, ClientError>),
     /// A tar worker finished its half of a split layer.
     Drained,
     /// The watchdog's tick (not from the worker).
@@ -349,7 +350,7 @@ impl WorkerPool {
                         "said it drained a layer it was given whole".into(),
                     ));
                 }
-                Message::Done(result) => return result,
+                Message::Done(result) => return result.map(|done| *done),
             }
         }
     }
@@ -378,7 +379,7 @@ impl WorkerPool {
                 (Message::Alive | Message::Ready | Message::Tick, _) => {}
                 (Message::Done(Err(e)), _) => return Err(e),
                 (Message::Progress(p), true) => on_progress(p),
-                (Message::Done(Ok(done)), true) => result = Some(done),
+                (Message::Done(Ok(done)), true) => result = Some(*done),
                 (Message::Drained, false) => drained = true,
                 (Message::Progress(_) | Message::Done(Ok(_)), false) | (Message::Drained, true) => {
                     return Err(ClientError::WorkerFailed("sent a message that is not its part's".into()));
