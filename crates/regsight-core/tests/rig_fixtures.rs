@@ -6,6 +6,9 @@
 //! JSON (no dependency on the rig crate): `$REGSIGHT_RIG` (relative to the workspace root), else
 //! `<workspace>/target/rig/test/rig.json`. Without a rig this test fails: run `cargo xtask test`.
 
+#[path = "verify_support.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use regsight_core::chain::DocumentCheck;
@@ -13,8 +16,8 @@ use regsight_core::model::parse_manifest;
 use regsight_core::platform::select;
 use regsight_core::verify::{Check, LayerSummary, ListingOptions};
 use regsight_core::{
-    ChainInput, Descriptor, Digest, Document, ErrorCode, ImageId, LayerReport, LayerVerifier, Manifest,
-    MediaType, Platform, Verdict, VerifyOptions, verify_chain,
+    ChainInput, Descriptor, Digest, Document, ErrorCode, ImageId, LayerReport, Manifest, MediaType, Platform,
+    Verdict, VerifyOptions, verify_chain,
 };
 use serde_json::Value;
 
@@ -102,29 +105,19 @@ fn code_for(check: &str) -> ErrorCode {
     }
 }
 
-/// Streams `bytes` through a verifier built from the claimed descriptor, in [`CHUNKS`].
+/// Streams `bytes` through a verifier built from the claimed descriptor, in [`CHUNKS`], with its
+/// two stages in place and apart (on two threads, as two Web Workers run them): both must report
+/// the same, which the caller then checks against the truth.
 fn stream(layer: &Value, bytes: &[u8]) -> LayerReport {
     let options = VerifyOptions { listing: Some(ListingOptions::default()), ..VerifyOptions::default() };
     let media_type = MediaType::parse(text(layer, "mediaType"));
-    let mut verifier = LayerVerifier::new(
-        &media_type,
-        digest(layer, "claimedDigest"),
-        number(layer, "claimedSize"),
-        Some(digest(layer, "claimedDiffId")),
-        options,
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", text(layer, "file")));
-    let mut rest = bytes;
-    for size in CHUNKS.iter().cycle() {
-        if rest.is_empty() {
-            break;
-        }
-        let (chunk, after) = rest.split_at((*size).min(rest.len()));
-        // A failure shows in the report; keep feeding, as a caller that does not abort would.
-        let _ = verifier.update(chunk);
-        rest = after;
-    }
-    verifier.finish()
+    let (claimed, diff_id) = (digest(layer, "claimedDigest"), digest(layer, "claimedDiffId"));
+    let size = number(layer, "claimedSize");
+    let pieces = support::cut(bytes, &CHUNKS);
+    let in_place = support::verify_in_place(&media_type, &claimed, size, Some(&diff_id), options, &pieces);
+    let split = support::verify_split(&media_type, &claimed, size, Some(&diff_id), options, &pieces);
+    assert_eq!(split, in_place, "{}: split and in place differ", text(layer, "file"));
+    in_place
 }
 
 /// Checks one layer's report against the truth and the expectation; returns its summary.

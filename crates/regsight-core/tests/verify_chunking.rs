@@ -1,5 +1,6 @@
 //! Property: however a blob is cut into chunks (empty and 1-byte chunks included), the verifier
-//! reports the same as when it gets the blob in one `update`.
+//! reports the same as when it gets the blob in one `update`; and its two stages run apart (on two
+//! threads) report exactly what they report in place.
 
 #[path = "verify_support.rs"]
 mod support;
@@ -7,7 +8,7 @@ mod support;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use regsight_core::verify::{LayerReport, LayerVerifier, ListingOptions, VerifyOptions};
+use regsight_core::verify::{LayerReport, ListingOptions, VerifyOptions};
 use regsight_core::{Digest, MediaType};
 use support::*;
 
@@ -73,28 +74,11 @@ fn options() -> VerifyOptions {
     }
 }
 
-/// Feeds `layer` cut by `sizes` (cycled; a 0 is an empty `update`).
-fn verify_in_chunks(layer: &Layer, sizes: &[usize]) -> LayerReport {
-    let mut v = LayerVerifier::new(
-        &layer.media_type,
-        layer.digest.clone(),
-        layer.blob.len() as u64,
-        Some(layer.diff_id.clone()),
-        options(),
-    )
-    .expect("layer type");
-    let mut rest = &layer.blob[..];
-    for size in sizes.iter().cycle() {
-        if rest.is_empty() {
-            break;
-        }
-        let (chunk, tail) = rest.split_at((*size).min(rest.len()));
-        rest = tail;
-        if v.update(chunk).is_err() {
-            break;
-        }
-    }
-    v.finish()
+/// Feeds `layer` cut by `sizes` (cycled; a 0 is an empty `update`), in place or split.
+fn verify_in_chunks(layer: &Layer, sizes: &[usize], split: bool) -> LayerReport {
+    let verify = if split { verify_split } else { verify_in_place };
+    let size = layer.blob.len() as u64;
+    verify(&layer.media_type, &layer.digest, size, Some(&layer.diff_id), options(), &cut(&layer.blob, sizes))
 }
 
 proptest! {
@@ -107,8 +91,10 @@ proptest! {
             .prop_filter("must make progress", |s| s.iter().any(|&n| n > 0)),
     ) {
         let layer = &layers()[which];
-        let whole = verify_in_chunks(layer, &[layer.blob.len().max(1)]);
-        let chunked = verify_in_chunks(layer, &sizes);
+        let whole = verify_in_chunks(layer, &[layer.blob.len().max(1)], false);
+        let chunked = verify_in_chunks(layer, &sizes, false);
+        // The two stages apart report exactly what they report in place, cut the same way.
+        prop_assert_eq!(&verify_in_chunks(layer, &sizes, true), &chunked);
         if layer.stops {
             prop_assert!(!whole.verified);
             prop_assert_eq!(whole.error.map(|e| e.code()), chunked.error.map(|e| e.code()));
@@ -122,6 +108,6 @@ proptest! {
 #[test]
 fn the_test_layers_cover_verified_and_failed_cases() {
     let verdicts: Vec<bool> =
-        layers().iter().map(|l| verify_in_chunks(l, &[l.blob.len()]).verified).collect();
+        layers().iter().map(|l| verify_in_chunks(l, &[l.blob.len()], false).verified).collect();
     assert_eq!(verdicts, [true, true, true, false, false, false]);
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use regsight_core::verify::{LayerReport, LayerVerifier, VerifyOptions};
+use regsight_core::verify::{BlobStage, LayerReport, LayerVerifier, TarHalf, TarStage, VerifyOptions};
 use regsight_core::{Digest, MediaType};
 
 /// Runs `program args` with `stdin`, returning stdout; panics (failing the test) on failure.
@@ -107,14 +107,8 @@ pub fn verify_chunked(
     options: VerifyOptions,
     chunk: usize,
 ) -> LayerReport {
-    let mut v = LayerVerifier::new(media_type, digest.clone(), size, diff_id.cloned(), options)
-        .expect("supported media type");
-    for piece in blob.chunks(chunk.max(1)) {
-        if v.update(piece).is_err() {
-            break;
-        }
-    }
-    v.finish()
+    let pieces: Vec<&[u8]> = blob.chunks(chunk.max(1)).collect();
+    verify_in_place(media_type, digest, size, diff_id, options, &pieces)
 }
 
 /// Verifies `blob` whole against its own digest, size and the given diff_id.
@@ -126,4 +120,72 @@ pub fn verify_whole(
 ) -> LayerReport {
     let digest = sha256sum(blob);
     verify_chunked(media_type, blob, &digest, blob.len() as u64, diff_id, options, blob.len())
+}
+
+/// `blob` cut into pieces of `sizes` bytes, cycled (a 0 is an empty piece); `sizes` must hold a
+/// non-zero size.
+pub fn cut<'a>(blob: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = blob;
+    for size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (piece, tail) = rest.split_at((*size).min(rest.len()));
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces
+}
+
+/// Verifies `pieces` in place: one [`LayerVerifier`], stopping when it says the stream must stop.
+pub fn verify_in_place(
+    media_type: &MediaType,
+    digest: &Digest,
+    size: u64,
+    diff_id: Option<&Digest>,
+    options: VerifyOptions,
+    pieces: &[&[u8]],
+) -> LayerReport {
+    let mut v = LayerVerifier::new(media_type, digest.clone(), size, diff_id.cloned(), options)
+        .expect("supported media type");
+    for piece in pieces {
+        if v.update(piece).is_err() {
+            break;
+        }
+    }
+    v.finish()
+}
+
+/// Verifies `pieces` with the verifier's two stages apart, as two Web Workers run them: stage B
+/// on another thread behind a bounded queue of owned chunks, its half crossing back as JSON.
+pub fn verify_split(
+    media_type: &MediaType,
+    digest: &Digest,
+    size: u64,
+    diff_id: Option<&Digest>,
+    options: VerifyOptions,
+    pieces: &[&[u8]],
+) -> LayerReport {
+    let mut blob = BlobStage::new(media_type, digest.clone(), size, &options).expect("supported media type");
+    let (to_b, from_a) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let mut tar = TarStage::new(diff_id.cloned(), options.listing);
+    let b = std::thread::spawn(move || {
+        for bytes in from_a {
+            tar.update(&bytes);
+        }
+        serde_json::to_string(&tar.finish()).expect("a tar half serializes")
+    });
+    for piece in pieces {
+        let sent = blob.update(piece, &mut |bytes| to_b.send(bytes.to_vec()).expect("stage B is alive"));
+        if sent.is_err() {
+            break;
+        }
+    }
+    drop(to_b);
+    let half = b.join().expect("stage B does not panic");
+    let tar: TarHalf = serde_json::from_str(&half).expect("a tar half deserializes");
+    let blob = blob.finish();
+    assert_eq!(blob.uncompressed_size(), tar.uncompressed_size(), "stage B got every byte stage A passed");
+    LayerReport::assemble(blob, tar)
 }

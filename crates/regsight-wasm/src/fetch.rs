@@ -9,8 +9,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, Request, RequestCredentials,
-    RequestInit, RequestMode, RequestRedirect, Response,
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamByobReader,
+    ReadableStreamDefaultReader, Request, RequestCredentials, RequestInit, RequestMode, RequestRedirect,
+    Response,
 };
 
 use regsight_core::auth::{TokenForm, grant};
@@ -18,6 +19,7 @@ use regsight_core::auth::{TokenForm, grant};
 use crate::error::ClientError;
 use crate::options::Timeouts;
 use crate::timer::Delay;
+use crate::value::object;
 
 #[wasm_bindgen]
 extern "C" {
@@ -184,20 +186,32 @@ impl HttpResponse {
         Ok(body)
     }
 
-    /// Streams the body through `sink` in slices of at most [`CHUNK_BUFFER`] bytes, copied into
-    /// one reused wasm buffer (no allocation per chunk). Stops early when `sink` breaks or fails,
+    /// Streams the body through `sink` in slices of at most [`CHUNK_BUFFER`] bytes, read into one
+    /// reused JS buffer where the runtime allows (see [`BodyReader`]) and copied into one reused
+    /// wasm buffer. Stops early when `sink` breaks or fails,
     /// and then cancels the download.
     pub async fn for_each_chunk(
         self,
         signal: Option<&AbortSignal>,
+        sink: impl FnMut(&[u8]) -> Result<ControlFlow<()>, ClientError>,
+    ) -> Result<(), ClientError> {
+        self.for_each_chunk_paced(signal, || std::future::ready(()), sink).await
+    }
+
+    /// [`HttpResponse::for_each_chunk`], awaiting `pace()` before each read: a consumer with a
+    /// bounded queue (a split layer's tar worker) holds the download back until it has room.
+    pub async fn for_each_chunk_paced<F: Future<Output = ()>>(
+        self,
+        signal: Option<&AbortSignal>,
+        mut pace: impl FnMut() -> F,
         mut sink: impl FnMut(&[u8]) -> Result<ControlFlow<()>, ClientError>,
     ) -> Result<(), ClientError> {
         let Some(stream) = self.response.body() else { return Ok(()) };
-        let reader: ReadableStreamDefaultReader =
-            stream.get_reader().dyn_into().map_err(|v| ClientError::Js(format!("body reader is {v:?}")))?;
+        let mut reader = BodyReader::new(&stream)?;
         let mut buffer = vec![0u8; CHUNK_BUFFER];
         let mut received: u64 = 0;
         let result = loop {
+            pace().await;
             if signal.is_some_and(AbortSignal::aborted) {
                 break Err(ClientError::Aborted);
             }
@@ -227,7 +241,9 @@ impl HttpResponse {
                 Err(v) => break Err(ClientError::Js(format!("body chunk is {v:?}"))),
             };
             received += u64::from(chunk.length());
-            match copy_through(&chunk, &mut buffer, &mut sink) {
+            let fed = copy_through(&chunk, &mut buffer, &mut sink);
+            reader.recycle(&chunk);
+            match fed {
                 Ok(ControlFlow::Continue(())) => {}
                 Ok(ControlFlow::Break(())) => break Ok(true),
                 Err(e) => break Err(e),
@@ -238,6 +254,54 @@ impl HttpResponse {
             quiet(&reader.cancel());
         }
         result.map(|_| ())
+    }
+}
+
+/// A body's reader: a BYOB reader reading into one reused [`CHUNK_BUFFER`]-byte buffer where the
+/// runtime's body is a byte stream, else a default reader (a fresh buffer per chunk).
+enum BodyReader {
+    /// The reader and the view of the buffer it reads into next (a read transfers the buffer,
+    /// and the chunk it gives back views it).
+    Byob(ReadableStreamByobReader, Uint8Array),
+    Default(ReadableStreamDefaultReader),
+}
+
+impl BodyReader {
+    fn new(stream: &ReadableStream) -> Result<Self, ClientError> {
+        // `getReader({ mode: "byob" })` throws where the body is not a byte stream.
+        let byob = object(&[("mode", &"byob".into())]);
+        let get_reader =
+            Reflect::get(stream, &"getReader".into()).and_then(|f| f.dyn_into::<js_sys::Function>());
+        // A reader it did give is a BYOB reader (and the stream is locked to it).
+        if let Ok(reader) = get_reader.and_then(|f| f.call1(stream, &byob)) {
+            let reader = reader.unchecked_into::<ReadableStreamByobReader>();
+            return Ok(Self::Byob(reader, Uint8Array::new_with_length(CHUNK_BUFFER as u32)));
+        }
+        let reader =
+            stream.get_reader().dyn_into().map_err(|v| ClientError::Js(format!("body reader is {v:?}")))?;
+        Ok(Self::Default(reader))
+    }
+
+    /// The next `{done, value}`.
+    fn read(&self) -> Promise {
+        match self {
+            Self::Byob(reader, view) => reader.read_with_array_buffer_view(view),
+            Self::Default(reader) => reader.read(),
+        }
+    }
+
+    /// Takes back the buffer of a `chunk` it read and consumed, for the next read.
+    fn recycle(&mut self, chunk: &Uint8Array) {
+        if let Self::Byob(_, view) = self {
+            *view = Uint8Array::new(&chunk.buffer());
+        }
+    }
+
+    fn cancel(&self) -> Promise {
+        match self {
+            Self::Byob(reader, _) => reader.cancel(),
+            Self::Default(reader) => reader.cancel(),
+        }
     }
 }
 

@@ -38,7 +38,7 @@ export interface ClientOptions {
   credentials?: Record<string, RegistryCredentials>;
   /** Platform chosen from multi-arch indexes, default "linux/amd64". */
   platform?: string;
-  /** Layers verified at once (default: with workers, navigator.hardwareConcurrency - 1; else 3). */
+  /** Layers verified at once (default: with workers, one per two cores, each split across two workers; else 3). */
   concurrency?: number;
   /**
    * Caps on what a registry may make the client read; going over one is LIMIT_EXCEEDED. Defaults:

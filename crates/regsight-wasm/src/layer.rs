@@ -1,11 +1,14 @@
 //! Verifying one layer: stream its blob into the core's verifier, reporting progress. The same code
-//! runs in-process and inside a Web Worker.
+//! runs in-process, inside a Web Worker, and in the blob worker of a layer split across two.
 
 use std::ops::ControlFlow;
 
+use futures::FutureExt as _;
+use futures::future::OptionFuture;
 use regsight_core::reported::ReportedError;
 use regsight_core::verify::{
-    LayerSummary, LayerVerifier, ListingOptions, Progress, TarListing, VerifyOptions,
+    BlobStage, LayerReport, LayerSummary, ListingOptions, Progress, TarHalf, TarListing, TarStage,
+    VerifyOptions,
 };
 use regsight_core::{Digest, MediaType};
 use serde::{Deserialize, Serialize};
@@ -14,6 +17,7 @@ use web_sys::AbortSignal;
 use crate::error::ClientError;
 use crate::fetch::HttpResponse;
 use crate::options::Timeouts;
+use crate::split::{Credits, Feed};
 
 /// What a verifier needs to know about one layer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,43 +78,112 @@ pub struct Verified {
     pub files: Option<TarListing>,
 }
 
-/// Streams `response`'s body through a verifier for `job`; returns the findings even when the
-/// content is bad (that is a finding, not a failure). A connection that breaks mid-body is a
-/// finding too: the verifier says what the bytes received were (short, with their digest), and
-/// the break is among its other errors. Errors are aborts, timeouts and failures to start.
-pub async fn verify_body(
-    job: &LayerJob,
-    response: HttpResponse,
-    signal: Option<&AbortSignal>,
-    mut on_progress: impl FnMut(Progress),
-) -> Result<Verified, ClientError> {
+/// The verifier's options for `job`: its limits, with a listing when the job asks for the files.
+fn verify_options(job: &LayerJob) -> VerifyOptions {
     let mut options = job.options;
     if job.list_files && options.listing.is_none() {
         options.listing = Some(ListingOptions::default());
     }
-    let mut verifier =
-        LayerVerifier::new(&job.media_type, job.digest.clone(), job.size, job.diff_id.clone(), options)?;
+    options
+}
+
+/// The verifier's stage B for `job`: its diff_id and, when asked, its listing.
+pub fn tar_stage(job: &LayerJob) -> TarStage {
+    TarStage::new(job.diff_id.clone(), verify_options(job).listing)
+}
+
+/// Where the verifier's stage A sends the decompressed bytes: stage B on this thread, or the
+/// layer's tar worker (a split layer, see `split.rs`).
+pub enum Tail {
+    /// Stage B, in place.
+    Here(Box<TarStage>),
+    /// The tar worker, over a channel.
+    There(Feed),
+}
+
+impl Tail {
+    /// Stage B in place, for `job`.
+    pub fn here(job: &LayerJob) -> Self {
+        Self::Here(Box::new(tar_stage(job)))
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Here(stage) => stage.update(bytes),
+            Self::There(feed) => feed.write(bytes),
+        }
+    }
+
+    async fn finish(self) -> Result<TarHalf, ClientError> {
+        match self {
+            Self::Here(stage) => Ok(stage.finish()),
+            Self::There(feed) => feed.finish().await,
+        }
+    }
+}
+
+/// Streams `response`'s body through a verifier for `job` on this thread; see [`verify_into`].
+#[cfg(feature = "in-process")]
+pub async fn verify_body(
+    job: &LayerJob,
+    response: HttpResponse,
+    signal: Option<&AbortSignal>,
+    on_progress: impl FnMut(Progress),
+) -> Result<Verified, ClientError> {
+    verify_into(job, response, signal, Tail::here(job), on_progress).await
+}
+
+/// Streams `response`'s body through the verifier's stage A for `job`, its output to `tail`, and
+/// assembles the report; returns the findings even when the content is bad (that is a finding,
+/// not a failure). A connection that breaks mid-body is a finding too: the verifier says what the
+/// bytes received were (short, with their digest), and the break is among its other errors.
+/// Errors are aborts, timeouts, failures to start and a tar worker that lost bytes.
+pub async fn verify_into(
+    job: &LayerJob,
+    response: HttpResponse,
+    signal: Option<&AbortSignal>,
+    mut tail: Tail,
+    mut on_progress: impl FnMut(Progress),
+) -> Result<Verified, ClientError> {
+    let mut blob = BlobStage::new(&job.media_type, job.digest.clone(), job.size, &verify_options(job))?;
+    let credits = match &tail {
+        Tail::There(feed) => Some(feed.credits()),
+        Tail::Here(_) => None,
+    };
     let mut throttle = Throttle::new(100.0);
     let streamed = response
-        .for_each_chunk(signal, |chunk| {
-            // Only a blob longer than declared ends the download: after a decompression error
-            // the verifier still hashes the rest, so the blob digest is known; the report says all.
-            if verifier.update(chunk).is_err() {
-                return Ok(ControlFlow::Break(()));
-            }
-            if throttle.ready() {
-                on_progress(verifier.progress());
-            }
-            Ok(ControlFlow::Continue(()))
-        })
+        .for_each_chunk_paced(
+            signal,
+            || OptionFuture::from(credits.as_ref().map(Credits::wait)).map(|_| ()),
+            |chunk| {
+                // Only a blob longer than declared ends the download: after a decompression error
+                // the verifier still hashes the rest, so the blob digest is known; the report says all.
+                if blob.update(chunk, &mut |bytes| tail.write(bytes)).is_err() {
+                    return Ok(ControlFlow::Break(()));
+                }
+                if throttle.ready() {
+                    on_progress(blob.progress());
+                }
+                Ok(ControlFlow::Continue(()))
+            },
+        )
         .await;
     let broken = match streamed {
         Ok(()) => None,
         Err(error @ ClientError::BodyBroken { .. }) => Some(error),
         Err(error) => return Err(error),
     };
-    on_progress(verifier.progress());
-    let report = verifier.finish();
+    on_progress(blob.progress());
+    let blob = blob.finish();
+    let tar = tail.finish().await?;
+    if tar.uncompressed_size() != blob.uncompressed_size() {
+        return Err(ClientError::WorkerFailed(format!(
+            "the tar worker took {} decompressed bytes of {}",
+            tar.uncompressed_size(),
+            blob.uncompressed_size()
+        )));
+    }
+    let report = LayerReport::assemble(blob, tar);
     let mut summary = report.summary();
     if let Some(error) = broken {
         summary.other_errors.push(ReportedError::new(error.code(), error.to_string()));

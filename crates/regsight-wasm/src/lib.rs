@@ -17,6 +17,7 @@ mod layer;
 mod options;
 mod pool;
 mod registry;
+mod split;
 mod timer;
 mod value;
 mod worker;

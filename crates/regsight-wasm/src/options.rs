@@ -246,16 +246,22 @@ fn base_url(url: &str, page: Option<&str>) -> Result<BaseUrl, ClientError> {
     }
 }
 
-/// Layers verified at once by default. With workers, one per core but one, so the page's main
-/// thread always has a core (with every core hashing, its tasks stretch past 50 ms); in-process
-/// (Node) the work is one thread anyway and 3 downloads at a time keep it fed.
-fn default_concurrency(workers: bool) -> usize {
-    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+/// The cores this machine has (`navigator.hardwareConcurrency`), where the runtime says.
+pub fn cores() -> Option<usize> {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
         .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
         .ok()
-        .and_then(|c| c.as_f64());
-    match (workers, cores) {
-        (true, Some(cores)) => (cores as usize).saturating_sub(1).clamp(1, 6),
+        .and_then(|c| c.as_f64())
+        .map(|c| (c as usize).max(1))
+}
+
+/// Layers verified at once by default. With workers, one per two cores: the pool splits each layer
+/// across two workers while it has a core for each (see ARCHITECTURE.md), so every core works and
+/// the main thread, which only relays progress, needs none of its own. In-process (Node) the work
+/// is one thread anyway and 3 downloads at a time keep it fed.
+fn default_concurrency(workers: bool) -> usize {
+    match (workers, cores()) {
+        (true, Some(cores)) => cores.div_ceil(2).clamp(1, 8),
         _ => 3,
     }
 }

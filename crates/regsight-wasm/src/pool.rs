@@ -1,6 +1,7 @@
-//! A pool of dedicated Web Workers, each verifying one layer at a time with its own `fetch`, so
-//! hashing and inflating never run on the page's main thread. The main thread only authorizes
-//! the request (the auth flow stays in one place) and receives progress.
+//! A pool of dedicated Web Workers verifying layers with their own `fetch`, so hashing and
+//! inflating never run on the page's main thread. The main thread only authorizes the request (the
+//! auth flow stays in one place) and receives progress. While two cores are free a layer is split
+//! across two workers (`split.rs`), else one worker takes it whole; why is in ARCHITECTURE.md.
 //!
 //! A worker is never trusted to answer: it must say `ready` within [`START_DEADLINE_MS`] of being
 //! created and, while it works, post something at least every [`SILENCE_DEADLINE_MS`] (it sends a
@@ -9,21 +10,24 @@
 //! in-process (see `client.rs`), so a verification never hangs on a worker.
 
 use std::cell::{Cell, RefCell};
+use std::pin::pin;
 
 use futures::StreamExt as _;
 use futures::channel::mpsc;
+use futures::future::{Either, select};
 use regsight_core::ErrorCode;
 use regsight_core::verify::{LayerSummary, Progress};
 use serde::Deserialize;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortSignal, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{AbortSignal, MessageChannel, MessageEvent, MessagePort, Worker, WorkerOptions, WorkerType};
 
 use crate::error::ClientError;
 use crate::layer::LayerJob;
+use crate::options::cores;
 use crate::timer::Interval;
 use crate::value::to_js;
-use crate::worker::tag;
+use crate::worker::{Assignment, PORT, Role, tag};
 
 /// How long a new worker may take to load its script and wasm and say `ready`.
 pub const START_DEADLINE_MS: u32 = 20_000;
@@ -105,7 +109,9 @@ enum Message {
     Ready,
     Alive,
     Progress(Progress),
-    Done(Result<WorkerResult, ClientError>),
+    Done(Result<Box<WorkerResult>, ClientError>),
+    /// A tar worker finished its half of a split layer.
+    Drained,
     /// The watchdog's tick (not from the worker).
     Tick,
 }
@@ -186,7 +192,7 @@ impl Live {
                 Message::Ready => return Ok(()),
                 Message::Done(Err(e)) => return Err(e),
                 Message::Alive | Message::Progress(_) | Message::Tick => {}
-                Message::Done(Ok(_)) => {
+                Message::Done(Ok(_)) | Message::Drained => {
                     return Err(ClientError::WorkerFailed("sent a result before it was ready".into()));
                 }
             }
@@ -205,13 +211,42 @@ impl Live {
 pub struct WorkerPool {
     source: WorkerSource,
     idle: RefCell<Vec<Live>>,
+    /// Workers on a layer now.
+    busy: Cell<usize>,
+    /// Workers that may be busy at once before a layer is no longer split: one per core.
+    cores: usize,
     failed: Cell<bool>,
 }
 
+/// Workers taken for one layer, given back when it ends, however it ends.
+struct Reserved<'a> {
+    busy: &'a Cell<usize>,
+    count: usize,
+}
+
+impl<'a> Reserved<'a> {
+    fn new(busy: &'a Cell<usize>, count: usize) -> Self {
+        busy.set(busy.get() + count);
+        Self { busy, count }
+    }
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.busy.set(self.busy.get().saturating_sub(self.count));
+    }
+}
+
 impl WorkerPool {
-    /// A pool of workers from `source`.
+    /// A pool of workers from `source`, splitting layers while it has a core for each worker.
     pub fn new(source: WorkerSource) -> Self {
-        Self { source, idle: RefCell::new(Vec::new()), failed: Cell::new(false) }
+        Self {
+            source,
+            idle: RefCell::new(Vec::new()),
+            busy: Cell::new(0),
+            cores: cores().unwrap_or(1),
+            failed: Cell::new(false),
+        }
     }
 
     /// False once a worker failed: the client then verifies in-process rather than try again.
@@ -219,7 +254,8 @@ impl WorkerPool {
         !self.failed.get()
     }
 
-    /// Runs `job` in a worker; `on_progress` gets its progress. Aborting terminates the worker.
+    /// Runs `job` in a worker, or split across two while two cores are free; `on_progress` gets
+    /// its progress. Aborting terminates the workers.
     pub async fn run(
         &self,
         job: &LayerJob,
@@ -229,22 +265,22 @@ impl WorkerPool {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(ClientError::Aborted);
         }
-        let popped = self.idle.borrow_mut().pop();
-        let mut live = match popped {
-            Some(live) => live,
-            None => {
-                let mut live = Live::start(&self.source).inspect_err(|_| self.failed.set(true))?;
-                if let Err(e) = live.until_ready().await {
-                    self.failed.set(true);
-                    live.stop();
+        let split = self.busy.get() + 2 <= self.cores;
+        let _reserved = Reserved::new(&self.busy, if split { 2 } else { 1 });
+        let mut blob = self.take().await?;
+        let mut tar = None;
+        if split {
+            match self.take().await {
+                Ok(live) => tar = Some(live),
+                Err(e) => {
+                    self.idle.borrow_mut().push(blob);
                     return Err(e);
                 }
-                live
             }
-        };
+        }
         // Aborting ends the wait at once, through the same channel as the worker's messages.
         let on_abort = {
-            let tx = live.tx.clone();
+            let tx = blob.tx.clone();
             Closure::<dyn FnMut()>::new(move || {
                 let _ = tx.unbounded_send(Message::Done(Err(ClientError::Aborted)));
             })
@@ -252,24 +288,51 @@ impl WorkerPool {
         if let Some(signal) = signal {
             let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
-        let result = match to_js(job).and_then(|job| live.worker.post_message(&job)) {
-            Err(e) => Err(ClientError::WorkerFailed(format!("could not be given its job: {}", describe(&e)))),
-            Ok(()) => Self::follow(&mut live, on_progress).await,
+        let result = match &mut tar {
+            None => match assign(&blob, job, Role::Whole, None) {
+                Ok(()) => Self::follow(&mut blob, on_progress).await,
+                Err(e) => Err(e),
+            },
+            Some(tar) => match MessageChannel::new() {
+                Err(e) => Err(ClientError::WorkerFailed(format!("no channel between two: {}", describe(&e)))),
+                Ok(channel) => match assign(tar, job, Role::Tar, Some(&channel.port2()))
+                    .and_then(|()| assign(&blob, job, Role::Blob, Some(&channel.port1())))
+                {
+                    Ok(()) => Self::follow_pair(&mut blob, tar, on_progress).await,
+                    Err(e) => Err(e),
+                },
+            },
         };
         if let Some(signal) = signal {
             let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
+        let workers = std::iter::once(blob).chain(tar);
         match &result {
-            // A worker that finished its job cleanly is reused; any other is stopped.
-            Ok(_) => self.idle.borrow_mut().push(live),
+            // Workers that finished their job cleanly are reused; any other is stopped.
+            Ok(_) => self.idle.borrow_mut().extend(workers),
             Err(e) => {
                 if matches!(e, ClientError::WorkerFailed(_)) {
                     self.failed.set(true);
                 }
-                live.stop();
+                workers.for_each(Live::stop);
             }
         }
         result
+    }
+
+    /// An idle worker, or a new one once it is ready.
+    async fn take(&self) -> Result<Live, ClientError> {
+        let popped = self.idle.borrow_mut().pop();
+        if let Some(live) = popped {
+            return Ok(live);
+        }
+        let mut live = Live::start(&self.source).inspect_err(|_| self.failed.set(true))?;
+        if let Err(e) = live.until_ready().await {
+            self.failed.set(true);
+            live.stop();
+            return Err(e);
+        }
+        Ok(live)
     }
 
     /// Follows a busy worker to its result.
@@ -282,7 +345,45 @@ impl WorkerPool {
             match live.next(SILENCE_DEADLINE_MS, "verifying a layer").await {
                 Message::Progress(p) => on_progress(p),
                 Message::Alive | Message::Ready | Message::Tick => {}
-                Message::Done(result) => return result,
+                Message::Drained => {
+                    return Err(ClientError::WorkerFailed(
+                        "said it drained a layer it was given whole".into(),
+                    ));
+                }
+                Message::Done(result) => return result.map(|done| *done),
+            }
+        }
+    }
+
+    /// Follows the two workers of a split layer until the blob worker has the result and the tar
+    /// worker is done; either failing or falling silent ends the layer.
+    async fn follow_pair(
+        blob: &mut Live,
+        tar: &mut Live,
+        mut on_progress: impl FnMut(Progress),
+    ) -> Result<WorkerResult, ClientError> {
+        let (_blob_watchdog, _tar_watchdog) = (blob.watch(), tar.watch());
+        let mut result = None;
+        let mut drained = false;
+        loop {
+            if drained && let Some(result) = result {
+                return Ok(result);
+            }
+            let from_blob = blob.next(SILENCE_DEADLINE_MS, "verifying the blob half of a layer");
+            let from_tar = tar.next(SILENCE_DEADLINE_MS, "verifying the tar half of a layer");
+            let (message, is_blob) = match select(pin!(from_blob), pin!(from_tar)).await {
+                Either::Left((message, _)) => (message, true),
+                Either::Right((message, _)) => (message, false),
+            };
+            match (message, is_blob) {
+                (Message::Alive | Message::Ready | Message::Tick, _) => {}
+                (Message::Done(Err(e)), _) => return Err(e),
+                (Message::Progress(p), true) => on_progress(p),
+                (Message::Done(Ok(done)), true) => result = Some(*done),
+                (Message::Drained, false) => drained = true,
+                (Message::Progress(_) | Message::Done(Ok(_)), false) | (Message::Drained, true) => {
+                    return Err(ClientError::WorkerFailed("sent a message that is not its part's".into()));
+                }
             }
         }
     }
@@ -301,6 +402,19 @@ impl Drop for WorkerPool {
     }
 }
 
+/// Posts `job` to `live` with its `role` and, for a split layer, its end of the channel.
+fn assign(live: &Live, job: &LayerJob, role: Role, port: Option<&MessagePort>) -> Result<(), ClientError> {
+    let failed =
+        |e: JsValue| ClientError::WorkerFailed(format!("could not be given its job: {}", describe(&e)));
+    let assignment = to_js(&Assignment { job: job.clone(), role }).map_err(failed)?;
+    match port {
+        None => live.worker.post_message(&assignment),
+        Some(port) => js_sys::Reflect::set(&assignment, &PORT.into(), port)
+            .and_then(|_| live.worker.post_message_with_transfer(&assignment, &js_sys::Array::of1(port))),
+    }
+    .map_err(failed)
+}
+
 /// Reads a worker message: `{type, progress | result | error}` (see `worker::tag`).
 fn decode(data: &JsValue) -> Message {
     let get = |key: &str| js_sys::Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED);
@@ -311,6 +425,7 @@ fn decode(data: &JsValue) -> Message {
             Ok(p) => Message::Progress(p),
             Err(e) => Message::Done(Err(ClientError::WorkerFailed(format!("sent unreadable progress: {e}")))),
         },
+        Some(tag::DRAINED) => Message::Drained,
         Some(tag::DONE) => Message::Done(
             serde_wasm_bindgen::from_value(get("result"))
                 .map_err(|e| ClientError::WorkerFailed(format!("sent an unreadable result: {e}"))),

@@ -7,20 +7,29 @@
 //! size and ratio caps, and that the uncompressed tar hashes to the diff_id; on request it also
 //! lists the tar's entries. [`LayerVerifier::finish`] returns a serializable [`LayerReport`].
 //!
-//! Modules, in the order bytes flow through them: `verifier` (the public type), `gzip` and
-//! `zstd` (push-based decompressors), `output` (size caps and the diff_id hash), `tar` (the
-//! listing), `report` and `error`.
+//! The verifier is two stages that can run apart (on two threads, e.g. two Web Workers): stage A,
+//! [`BlobStage`] (the blob's size and digest, decompression and its caps), passes decompressed
+//! chunks to stage B, [`TarStage`] (the diff_id and the listing); [`LayerReport::assemble`] joins
+//! their halves. [`LayerVerifier`] is A feeding B in place, so both ways share one implementation.
+//!
+//! Modules, in the order bytes flow through them: `verifier` (the public type), `blob` (stage A),
+//! `gzip` and `zstd` (push-based decompressors), `output` (the size caps), `tar_stage` (stage B),
+//! `tar` (the listing), `report` and `error`.
 
+mod blob;
 mod error;
 mod gzip;
 mod output;
 mod report;
 mod tar;
+mod tar_stage;
 mod verifier;
 mod zstd;
 
 pub use crate::check::Check;
+pub use blob::{BlobHalf, BlobStage};
 pub use error::{GzipFault, VerifyError};
 pub use report::{LayerReport, LayerSummary, ReportedError};
 pub use tar::{EntryKind, ListingOptions, TarEntry, TarError, TarListing, TarWalker, Whiteout};
+pub use tar_stage::{TarHalf, TarStage};
 pub use verifier::{LayerVerifier, Progress, VerifyOptions};

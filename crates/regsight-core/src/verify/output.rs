@@ -1,9 +1,7 @@
-//! Where decompressed bytes go: a byte counter with the size caps, the diff_id hasher and the
-//! optional tar listing.
+//! Where decompressed bytes go first: the size caps (absolute and ratio), checked by stage A
+//! before stage B (the diff_id hash and the listing) sees a byte.
 
 use super::error::VerifyError;
-use super::tar::TarWalker;
-use crate::{Digest, DigestCheck, DigestVerifier};
 
 /// Receives decompressed bytes from a decoder; an error stops the decoder.
 pub(crate) trait Sink {
@@ -47,40 +45,24 @@ impl Cap {
     }
 }
 
-/// The decompressed side of a layer: counts, caps, hashes and (optionally) lists it.
-#[derive(Debug)]
-pub(crate) struct Uncompressed {
-    /// Bytes accepted so far.
-    pub(crate) len: u64,
-    cap: Cap,
-    diff_id: DigestVerifier,
-    /// The tar walker, when a listing was asked for.
-    pub(crate) tar: Option<TarWalker>,
+/// Stage A's way out: counts the decompressed bytes against the cap and passes them on to stage B
+/// (in place or across threads), which only ever sees bytes under the cap.
+pub(crate) struct Capped<'a, F: FnMut(&[u8])> {
+    /// Bytes passed on so far.
+    pub(crate) len: &'a mut u64,
+    pub(crate) cap: Cap,
+    /// Where the bytes go: stage B.
+    pub(crate) out: &'a mut F,
 }
 
-impl Uncompressed {
-    /// An empty output that should hash to `diff_id`, when the config gives one.
-    pub(crate) fn new(diff_id: Option<Digest>, cap: Cap, tar: Option<TarWalker>) -> Self {
-        Self { len: 0, cap, diff_id: DigestVerifier::new(diff_id), tar }
-    }
-
-    /// The digest of everything accepted (the diff_id) against the expected one, and the tar walker.
-    pub(crate) fn finish(self) -> (DigestCheck, Option<TarWalker>) {
-        (self.diff_id.finish(), self.tar)
-    }
-}
-
-impl Sink for Uncompressed {
+impl<F: FnMut(&[u8])> Sink for Capped<'_, F> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), VerifyError> {
         let len = self.len.saturating_add(bytes.len() as u64);
         if len > self.cap.limit() {
             return Err(self.cap.error());
         }
-        self.len = len;
-        self.diff_id.update(bytes);
-        if let Some(tar) = &mut self.tar {
-            tar.update(bytes);
-        }
+        *self.len = len;
+        (self.out)(bytes);
         Ok(())
     }
 }
@@ -103,11 +85,13 @@ mod tests {
 
     #[test]
     fn output_stops_at_the_cap_without_counting_past_it() {
-        let mut out = Uncompressed::new(None, Cap::Absolute { limit: 10 }, None);
-        out.write(b"12345").expect("under the cap");
-        out.write(b"67890").expect("at the cap");
-        assert_eq!(out.write(b"x"), Err(VerifyError::UncompressedTooLarge { limit: 10 }));
-        assert_eq!(out.len, 10);
-        assert_eq!(out.finish().0.computed, Digest::sha256_of(b"1234567890"));
+        let (mut len, mut passed) = (0, Vec::new());
+        let mut out = |bytes: &[u8]| passed.extend_from_slice(bytes);
+        let mut capped = Capped { len: &mut len, cap: Cap::Absolute { limit: 10 }, out: &mut out };
+        capped.write(b"12345").expect("under the cap");
+        capped.write(b"67890").expect("at the cap");
+        assert_eq!(capped.write(b"x"), Err(VerifyError::UncompressedTooLarge { limit: 10 }));
+        assert_eq!(len, 10);
+        assert_eq!(passed, b"1234567890");
     }
 }

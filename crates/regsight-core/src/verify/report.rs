@@ -2,10 +2,12 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::blob::BlobHalf;
 use super::error::VerifyError;
 use super::tar::TarListing;
+use super::tar_stage::TarHalf;
 pub use crate::reported::ReportedError;
-use crate::{Check, Compression, Digest, MediaType};
+use crate::{Check, Compression, Digest, DigestCheck, MediaType};
 
 /// Everything known about a layer once its verifier is finished.
 #[must_use]
@@ -97,6 +99,49 @@ impl From<&VerifyError> for ReportedError {
 }
 
 impl LayerReport {
+    /// The report of a layer whose stage A gave `blob` and stage B gave `tar` (the diff_id counts
+    /// only when stage A decompressed the whole blob, so stage B saw the whole tar).
+    pub fn assemble(blob: BlobHalf, tar: TarHalf) -> Self {
+        let diff_id_check = blob
+            .decoded
+            .then(|| DigestCheck { expected: tar.expected_diff_id.clone(), computed: tar.computed_diff_id });
+        let diff_id = match (&tar.expected_diff_id, &diff_id_check) {
+            (None, _) => Check::NotChecked,
+            (Some(_), None) => Check::Incomplete,
+            (Some(_), Some(check)) => check.result(),
+        };
+        let diff_id_check = diff_id_check.map(|c| c.computed);
+        let diff_id_error = match (&tar.expected_diff_id, &diff_id_check) {
+            (Some(expected), Some(computed)) if diff_id == Check::Failed => {
+                Some(VerifyError::DiffIdMismatch { expected: expected.clone(), computed: computed.clone() })
+            }
+            _ => None,
+        };
+        // The most telling fact first: the blob's size, then its digest, then what decoding found.
+        let [size_error, digest_error, decode_error] = blob.errors;
+        let mut errors = [size_error, digest_error, decode_error, diff_id_error].into_iter().flatten();
+        let error = errors.next();
+        let other_errors: Vec<VerifyError> = errors.collect();
+        Self {
+            media_type: blob.media_type,
+            compression: blob.compression,
+            expected_digest: blob.expected_digest,
+            computed_digest: blob.computed_digest,
+            declared_size: blob.declared_size,
+            compressed_size: blob.compressed_size,
+            uncompressed_size: blob.uncompressed_size,
+            expected_diff_id: tar.expected_diff_id,
+            computed_diff_id: diff_id_check,
+            digest: blob.digest,
+            size: blob.size,
+            diff_id,
+            listing: tar.listing,
+            verified: error.is_none(),
+            error,
+            other_errors,
+        }
+    }
+
     /// The data the chain needs, without the listing.
     pub fn summary(&self) -> LayerSummary {
         LayerSummary {
