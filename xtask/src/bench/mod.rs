@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::{
     Lifetime, cargo, flag, number_flag, pack, pack_and_build_page, push_bench_image, rig_up, run_status,
+    setup,
 };
 
 /// What one bench run measures.
@@ -67,6 +68,8 @@ pub fn run(args: &[String]) -> Result<()> {
             .map_err(|e| rig_err!("no figures to render (run `cargo xtask bench` first): {e}"))?;
         return write_report(&serde_json::from_str(&figures)?);
     }
+    // Like `test` and `demo`: install what is missing first (the harness's npm modules among it).
+    setup::run()?;
     let dist = pack_and_build_page()?;
     let paths = RigPaths::new("bench", RigPaths::default_base_port("bench"));
     let started = !rig_is_up(&paths);
