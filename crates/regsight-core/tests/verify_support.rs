@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regsight_core::verify::{BlobStage, LayerReport, LayerVerifier, TarHalf, TarStage, VerifyOptions};
-use regsight_core::{Digest, MediaType};
+use regsight_core::{Digest, DigestVerifier, MediaType};
 
 /// Runs `program args` with `stdin`, returning stdout; panics (failing the test) on failure.
 pub fn run(program: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
@@ -158,7 +158,8 @@ pub fn verify_in_place(
 }
 
 /// Verifies `pieces` with the verifier's two stages apart, as two Web Workers run them: stage B
-/// on another thread behind a bounded queue of owned chunks, its half crossing back as JSON.
+/// on another thread behind a bounded queue of owned chunks, hashing the blob there too (stage A
+/// [`BlobStage::hashed_elsewhere`]), its half and the blob digest crossing back as JSON.
 pub fn verify_split(
     media_type: &MediaType,
     digest: &Digest,
@@ -167,25 +168,39 @@ pub fn verify_split(
     options: VerifyOptions,
     pieces: &[&[u8]],
 ) -> LayerReport {
-    let mut blob = BlobStage::new(media_type, digest.clone(), size, &options).expect("supported media type");
-    let (to_b, from_a) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    /// What crosses to stage B's thread: compressed bytes (for the blob digest) or decompressed ones.
+    enum Bytes {
+        Blob(Vec<u8>),
+        Tar(Vec<u8>),
+    }
+    let mut blob = BlobStage::new(media_type, digest.clone(), size, &options)
+        .expect("supported media type")
+        .hashed_elsewhere();
+    let (to_b, from_a) = std::sync::mpsc::sync_channel::<Bytes>(4);
     let mut tar = TarStage::new(diff_id.cloned(), options.listing);
+    let mut blob_digest = DigestVerifier::new(Some(digest.clone()));
     let b = std::thread::spawn(move || {
         for bytes in from_a {
-            tar.update(&bytes);
+            match bytes {
+                Bytes::Blob(bytes) => blob_digest.update(&bytes),
+                Bytes::Tar(bytes) => tar.update(&bytes),
+            }
         }
-        serde_json::to_string(&tar.finish()).expect("a tar half serializes")
+        let half = serde_json::to_string(&tar.finish()).expect("a tar half serializes");
+        (half, blob_digest.finish().computed.to_string())
     });
     for piece in pieces {
-        let sent = blob.update(piece, &mut |bytes| to_b.send(bytes.to_vec()).expect("stage B is alive"));
+        let sent =
+            blob.update(piece, &mut |bytes| to_b.send(Bytes::Tar(bytes.to_vec())).expect("stage B is alive"));
         if sent.is_err() {
             break;
         }
+        to_b.send(Bytes::Blob(piece.to_vec())).expect("stage B is alive");
     }
     drop(to_b);
-    let half = b.join().expect("stage B does not panic");
+    let (half, computed) = b.join().expect("stage B does not panic");
     let tar: TarHalf = serde_json::from_str(&half).expect("a tar half deserializes");
-    let blob = blob.finish();
+    let blob = blob.finish_with_digest(computed.parse().expect("a digest parses"));
     assert_eq!(blob.uncompressed_size(), tar.uncompressed_size(), "stage B got every byte stage A passed");
     LayerReport::assemble(blob, tar)
 }

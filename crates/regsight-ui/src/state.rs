@@ -313,6 +313,10 @@ impl Page {
             && page.resolved.with_untracked(|r| r.as_ref().is_some_and(|r| r.reference == reference))
             && page.config.with_untracked(|c| matches!(c, Some(Ok(_))))
             && page.platform_unchanged();
+        if verify {
+            // The workers load while the manifest and config are fetched.
+            client.warm_workers();
+        }
         let Some((signal, current)) = page.begin() else { return };
         page.error.set(None);
         page.busy.set(true);

@@ -554,8 +554,17 @@ impl ClientCore {
         reference: &Reference,
         call: VerifyCall<'_>,
     ) -> Result<Verification, ClientError> {
+        self.warm_workers();
         let resolved = self.resolve(reference, call.platform.as_ref(), call.signal).await?;
         self.verify_resolved(resolved, None, call).await
+    }
+
+    /// Starts the layer workers loading, so they are ready when the layers are known (`verify`
+    /// and `verify_resolved` do it themselves; a caller that resolves first may do it sooner).
+    pub fn warm_workers(&self) {
+        if let Some(pool) = self.pool.as_ref().filter(|p| p.usable()) {
+            pool.warm();
+        }
     }
 
     /// Verifies an image already resolved (and its config, when already fetched): the verdict is
@@ -573,6 +582,7 @@ impl ClientCore {
                 return Ok(Verification { resolved, config: Vec::new(), layers: Vec::new(), chain });
             }
         };
+        self.warm_workers();
         let config = match config {
             Some(config) => config,
             None => self.fetch_config(&resolved, call.signal).await?,

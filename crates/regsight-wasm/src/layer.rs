@@ -7,7 +7,7 @@ use futures::FutureExt as _;
 use futures::future::OptionFuture;
 use regsight_core::reported::ReportedError;
 use regsight_core::verify::{
-    BlobStage, LayerReport, LayerSummary, ListingOptions, Progress, TarHalf, TarListing, TarStage,
+    BlobHalf, BlobStage, LayerReport, LayerSummary, ListingOptions, Progress, TarHalf, TarListing, TarStage,
     VerifyOptions,
 };
 use regsight_core::{Digest, MediaType};
@@ -93,7 +93,7 @@ pub fn tar_stage(job: &LayerJob) -> TarStage {
 }
 
 /// Where the verifier's stage A sends the decompressed bytes: stage B on this thread, or the
-/// layer's tar worker (a split layer, see `split.rs`).
+/// layer's tar worker (a split layer, see `split.rs`), which also computes the blob digest.
 pub enum Tail {
     /// Stage B, in place.
     Here(Box<TarStage>),
@@ -107,6 +107,22 @@ impl Tail {
         Self::Here(Box::new(tar_stage(job)))
     }
 
+    /// `stage`, hashing the blob itself unless the tar worker does.
+    fn blob_stage(&self, stage: BlobStage) -> BlobStage {
+        match self {
+            Self::Here(_) => stage,
+            Self::There(_) => stage.hashed_elsewhere(),
+        }
+    }
+
+    /// A chunk of the blob that `blob` took (the tar worker hashes it).
+    fn took(&mut self, chunk: &[u8]) {
+        if let Self::There(feed) = self {
+            feed.write_blob(chunk);
+        }
+    }
+
+    /// Decompressed bytes.
     fn write(&mut self, bytes: &[u8]) {
         match self {
             Self::Here(stage) => stage.update(bytes),
@@ -114,10 +130,14 @@ impl Tail {
         }
     }
 
-    async fn finish(self) -> Result<TarHalf, ClientError> {
+    /// Ends both stages: their halves.
+    async fn finish(self, blob: BlobStage) -> Result<(BlobHalf, TarHalf), ClientError> {
         match self {
-            Self::Here(stage) => Ok(stage.finish()),
-            Self::There(feed) => feed.finish().await,
+            Self::Here(stage) => Ok((blob.finish(), stage.finish())),
+            Self::There(feed) => {
+                let far = feed.finish().await?;
+                Ok((blob.finish_with_digest(far.blob_digest), far.tar))
+            }
         }
     }
 }
@@ -145,7 +165,8 @@ pub async fn verify_into(
     mut tail: Tail,
     mut on_progress: impl FnMut(Progress),
 ) -> Result<Verified, ClientError> {
-    let mut blob = BlobStage::new(&job.media_type, job.digest.clone(), job.size, &verify_options(job))?;
+    let mut blob =
+        tail.blob_stage(BlobStage::new(&job.media_type, job.digest.clone(), job.size, &verify_options(job))?);
     let credits = match &tail {
         Tail::There(feed) => Some(feed.credits()),
         Tail::Here(_) => None,
@@ -161,6 +182,7 @@ pub async fn verify_into(
                 if blob.update(chunk, &mut |bytes| tail.write(bytes)).is_err() {
                     return Ok(ControlFlow::Break(()));
                 }
+                tail.took(chunk);
                 if throttle.ready() {
                     on_progress(blob.progress());
                 }
@@ -174,8 +196,7 @@ pub async fn verify_into(
         Err(error) => return Err(error),
     };
     on_progress(blob.progress());
-    let blob = blob.finish();
-    let tar = tail.finish().await?;
+    let (blob, tar) = tail.finish(blob).await?;
     if tar.uncompressed_size() != blob.uncompressed_size() {
         return Err(ClientError::WorkerFailed(format!(
             "the tar worker took {} decompressed bytes of {}",

@@ -14,7 +14,7 @@ use std::pin::pin;
 
 use futures::StreamExt as _;
 use futures::channel::mpsc;
-use futures::future::{Either, select};
+use futures::future::{Either, join, select};
 use regsight_core::ErrorCode;
 use regsight_core::verify::{LayerSummary, Progress};
 use serde::Deserialize;
@@ -125,6 +125,8 @@ struct Live {
     _on_error: Closure<dyn FnMut(JsValue)>,
     /// `Date.now()` of the last message from the worker.
     last_heard: f64,
+    /// Whether it said `ready` yet.
+    ready: bool,
 }
 
 impl Live {
@@ -149,7 +151,7 @@ impl Live {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
         let last_heard = js_sys::Date::now();
-        Ok(Self { worker, tx, rx, _on_message: on_message, _on_error: on_error, last_heard })
+        Ok(Self { worker, tx, rx, _on_message: on_message, _on_error: on_error, last_heard, ready: false })
     }
 
     /// Starts a watchdog for one wait: a tick every second into the worker's channel, so
@@ -184,12 +186,18 @@ impl Live {
         }
     }
 
-    /// Waits for `ready` after the worker was created.
+    /// Waits for `ready` after the worker was created (at once if it said so already).
     async fn until_ready(&mut self) -> Result<(), ClientError> {
+        if self.ready {
+            return Ok(());
+        }
         let _watchdog = self.watch();
         loop {
             match self.next(START_DEADLINE_MS, "starting").await {
-                Message::Ready => return Ok(()),
+                Message::Ready => {
+                    self.ready = true;
+                    return Ok(());
+                }
                 Message::Done(Err(e)) => return Err(e),
                 Message::Alive | Message::Progress(_) | Message::Tick => {}
                 Message::Done(Ok(_)) | Message::Drained => {
@@ -249,6 +257,23 @@ impl WorkerPool {
         }
     }
 
+    /// Starts workers until there are enough for one layer (two while the cores allow a split), so
+    /// they load while the caller fetches the manifest and config. A worker that cannot start is
+    /// left for [`WorkerPool::run`] to report.
+    pub fn warm(&self) {
+        if self.failed.get() {
+            return;
+        }
+        let wanted = self.cores.clamp(1, 2);
+        let mut idle = self.idle.borrow_mut();
+        while idle.len() + self.busy.get() < wanted {
+            match Live::start(&self.source) {
+                Ok(live) => idle.push(live),
+                Err(_) => return,
+            }
+        }
+    }
+
     /// False once a worker failed: the client then verifies in-process rather than try again.
     pub fn usable(&self) -> bool {
         !self.failed.get()
@@ -267,17 +292,19 @@ impl WorkerPool {
         }
         let split = self.busy.get() + 2 <= self.cores;
         let _reserved = Reserved::new(&self.busy, if split { 2 } else { 1 });
-        let mut blob = self.take().await?;
-        let mut tar = None;
-        if split {
-            match self.take().await {
-                Ok(live) => tar = Some(live),
-                Err(e) => {
-                    self.idle.borrow_mut().push(blob);
+        let (mut blob, mut tar) = if split {
+            // Both start (or finish starting) at once.
+            match join(self.take(), self.take()).await {
+                (Ok(blob), Ok(tar)) => (blob, Some(tar)),
+                (Ok(live), Err(e)) | (Err(e), Ok(live)) => {
+                    self.idle.borrow_mut().push(live);
                     return Err(e);
                 }
+                (Err(e), Err(_)) => return Err(e),
             }
-        }
+        } else {
+            (self.take().await?, None)
+        };
         // Aborting ends the wait at once, through the same channel as the worker's messages.
         let on_abort = {
             let tx = blob.tx.clone();
@@ -320,13 +347,13 @@ impl WorkerPool {
         result
     }
 
-    /// An idle worker, or a new one once it is ready.
+    /// An idle worker (or a new one) once it is ready.
     async fn take(&self) -> Result<Live, ClientError> {
         let popped = self.idle.borrow_mut().pop();
-        if let Some(live) = popped {
-            return Ok(live);
-        }
-        let mut live = Live::start(&self.source).inspect_err(|_| self.failed.set(true))?;
+        let mut live = match popped {
+            Some(live) => live,
+            None => Live::start(&self.source).inspect_err(|_| self.failed.set(true))?,
+        };
         if let Err(e) = live.until_ready().await {
             self.failed.set(true);
             live.stop();

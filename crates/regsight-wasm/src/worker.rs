@@ -5,6 +5,7 @@
 //! from the blob worker (`split.rs`). A busy worker beats every second. The pool (`pool.rs`) is
 //! the other end of this conversation; both use the tags in [`tag`] and the [`Assignment`].
 
+use regsight_core::DigestVerifier;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
@@ -106,7 +107,8 @@ async fn assigned(scope: &DedicatedWorkerGlobalScope, data: JsValue) -> Result<O
         Role::Whole => Tail::here(&job),
         Role::Blob => Tail::There(Feed::new(port.ok_or_else(no_port)?)),
         Role::Tar => {
-            split::drain(port.ok_or_else(no_port)?, tar_stage(&job)).await?;
+            let blob_digest = DigestVerifier::new(Some(job.digest.clone()));
+            split::drain(port.ok_or_else(no_port)?, tar_stage(&job), blob_digest).await?;
             return Ok(None);
         }
     };

@@ -1,6 +1,7 @@
 //! Stage A of a layer's verification: the blob as served. Compressed chunks in; the blob's size and
 //! digest checked, decompression and its caps; decompressed chunks out to stage B
-//! ([`super::TarStage`]), in place or on another thread.
+//! ([`super::TarStage`]), in place or on another thread. The blob digest may also be computed on
+//! another thread ([`BlobStage::hashed_elsewhere`]), to even out the two threads' work.
 
 use super::error::VerifyError;
 use super::gzip::GzipDecoder;
@@ -31,7 +32,8 @@ pub struct BlobStage {
     expected_digest: Digest,
     declared_size: u64,
     received: u64,
-    compressed: DigestVerifier,
+    /// The blob digest being computed here, or `None` when another thread computes it.
+    compressed: Option<DigestVerifier>,
     decoder: Decoder,
     cap: Cap,
     /// Decompressed bytes passed to stage B.
@@ -62,7 +64,7 @@ impl BlobStage {
         Ok(Self {
             media_type: media_type.clone(),
             compression,
-            compressed: DigestVerifier::new(Some(digest.clone())),
+            compressed: Some(DigestVerifier::new(Some(digest.clone()))),
             expected_digest: digest,
             declared_size: size,
             received: 0,
@@ -73,6 +75,15 @@ impl BlobStage {
             stopped: None,
             decode_error: None,
         })
+    }
+
+    /// This stage without the blob digest: the caller hashes the same compressed bytes elsewhere
+    /// (a split layer's tar worker, where the work then balances) and ends with
+    /// [`BlobStage::finish_with_digest`].
+    #[must_use]
+    pub fn hashed_elsewhere(mut self) -> Self {
+        self.compressed = None;
+        self
     }
 
     /// Takes the next chunk of the blob and passes what it decompresses to `out` (stage B). Errs
@@ -88,7 +99,9 @@ impl BlobStage {
             return Err(error);
         }
         self.received = received;
-        self.compressed.update(chunk);
+        if let Some(compressed) = &mut self.compressed {
+            compressed.update(chunk);
+        }
         if self.decode_error.is_none() {
             let mut sink = Capped { len: &mut self.produced, cap: self.cap, out };
             let decoded = match &mut self.decoder {
@@ -111,8 +124,23 @@ impl BlobStage {
         self.stopped.as_ref().or(self.decode_error.as_ref())
     }
 
-    /// Ends this stage (the stream is over or abandoned): its half of the report.
-    pub fn finish(self) -> BlobHalf {
+    /// Ends this stage (the stream is over or abandoned): its half of the report. A stage
+    /// [`BlobStage::hashed_elsewhere`] ends with [`BlobStage::finish_with_digest`]; ended here, its
+    /// digest check is incomplete.
+    pub fn finish(mut self) -> BlobHalf {
+        let check = self.compressed.take().map(DigestVerifier::finish);
+        self.finish_checked(check)
+    }
+
+    /// Ends a stage [`BlobStage::hashed_elsewhere`], given the digest computed elsewhere of every
+    /// byte this stage took (in order).
+    pub fn finish_with_digest(self, computed: Digest) -> BlobHalf {
+        let check = DigestCheck { expected: Some(self.expected_digest.clone()), computed };
+        self.finish_checked(Some(check))
+    }
+
+    /// Ends this stage with `check`, the blob digest's comparison (if the blob was hashed).
+    fn finish_checked(self, check: Option<DigestCheck>) -> BlobHalf {
         // A stream stopped for being too long was not hashed (nor decoded) to its end; any other was.
         let too_long = self.stopped.is_some();
         let size = Check::compare(!too_long && self.received == self.declared_size);
@@ -121,7 +149,7 @@ impl BlobStage {
             None => (size == Check::Failed)
                 .then_some(VerifyError::TooShort { declared: self.declared_size, received: self.received }),
         };
-        let digest_check = (!too_long).then(|| self.compressed.finish());
+        let digest_check = check.filter(|_| !too_long);
         let digest = digest_check.as_ref().map_or(Check::Incomplete, DigestCheck::result);
         let computed_digest = digest_check.map(|c| c.computed);
         let digest_error = computed_digest.as_ref().filter(|_| digest == Check::Failed).map(|computed| {
@@ -173,5 +201,43 @@ impl BlobHalf {
     /// Decompressed bytes this stage passed to stage B.
     pub fn uncompressed_size(&self) -> u64 {
         self.uncompressed_size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stage A over a plain layer `bytes` declared with `digest`, hashed elsewhere.
+    fn unhashed(bytes: &[u8], digest: &Digest) -> BlobStage {
+        let options = VerifyOptions::default();
+        let mut stage = BlobStage::new(&MediaType::OciLayerTar, digest.clone(), bytes.len() as u64, &options)
+            .expect("a plain layer is supported")
+            .hashed_elsewhere();
+        stage.update(bytes, &mut |_| {}).expect("not longer than declared");
+        stage
+    }
+
+    #[test]
+    fn a_digest_computed_elsewhere_is_compared_here() {
+        let bytes = b"a plain layer";
+        let digest = Digest::sha256_of(bytes);
+        let half = unhashed(bytes, &digest).finish_with_digest(digest.clone());
+        assert_eq!((half.digest, half.computed_digest.as_ref()), (Check::Passed, Some(&digest)));
+
+        let other = Digest::sha256_of(b"other bytes");
+        let half = unhashed(bytes, &digest).finish_with_digest(other.clone());
+        assert_eq!(half.digest, Check::Failed);
+        assert_eq!(half.errors[1], Some(VerifyError::DigestMismatch { expected: digest, computed: other }));
+    }
+
+    #[test]
+    fn a_stage_hashed_elsewhere_but_finished_here_is_incomplete() {
+        let bytes = b"a plain layer";
+        let half = unhashed(bytes, &Digest::sha256_of(bytes)).finish();
+        assert_eq!((half.digest, half.computed_digest.as_ref()), (Check::Incomplete, None));
+        let tar = super::super::TarStage::new(None, None).finish();
+        let report = super::super::LayerReport::assemble(half, tar);
+        assert!(!report.verified, "a blob nobody hashed is not verified");
     }
 }

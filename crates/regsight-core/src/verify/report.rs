@@ -46,7 +46,8 @@ pub struct LayerReport {
     pub error: Option<VerifyError>,
     /// Any further problems, in the same order (e.g. the gzip error behind a digest mismatch).
     pub other_errors: Vec<VerifyError>,
-    /// True when nothing failed (a diff_id that was not given counts as not failed).
+    /// True when the size and digest passed and the diff_id passed or was not given: nothing
+    /// failed, and nothing that should have been checked went unchecked.
     pub verified: bool,
 }
 
@@ -122,6 +123,11 @@ impl LayerReport {
         let mut errors = [size_error, digest_error, decode_error, diff_id_error].into_iter().flatten();
         let error = errors.next();
         let other_errors: Vec<VerifyError> = errors.collect();
+        // Every failure is an error above; the checks are asked as well, so a stage that did not
+        // check (a digest meant to be computed elsewhere and never given) cannot pass.
+        let checked = blob.digest == Check::Passed
+            && blob.size == Check::Passed
+            && matches!(diff_id, Check::Passed | Check::NotChecked);
         Self {
             media_type: blob.media_type,
             compression: blob.compression,
@@ -136,7 +142,7 @@ impl LayerReport {
             size: blob.size,
             diff_id,
             listing: tar.listing,
-            verified: error.is_none(),
+            verified: error.is_none() && checked,
             error,
             other_errors,
         }
