@@ -15,7 +15,7 @@ import { dirFiles, launchChromium, loadRig, serve } from "./support/browser.mjs"
 import { PKG } from "./support/package.mjs";
 
 const rig = loadRig();
-const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const { fixture } = rig;
 const HERE = fileURLToPath(new URL("./bundlers/", import.meta.url));
 
 let work;

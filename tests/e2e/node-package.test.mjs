@@ -24,7 +24,7 @@ test("parseReference normalizes like docker pull", () => {
 });
 
 test("a rig image verifies with the ground truth's digests", async () => {
-  const fixture = rig.fixtures.find((f) => f.name === "docker-v2");
+  const fixture = rig.fixture("docker-v2");
   const client = new Client();
   const progress = [];
   const result = await client.verify(`${rig.open.host}/${fixture.repositories[0]}:${fixture.tag}`, {
@@ -40,7 +40,7 @@ test("a rig image verifies with the ground truth's digests", async () => {
 });
 
 test("a broken image resolves with ok: false and the failing layer", async () => {
-  const fixture = rig.fixtures.find((f) => f.name === "broken-blob");
+  const fixture = rig.fixture("broken-blob");
   const result = await new Client().verify(`${rig.open.host}/${fixture.repositories[0]}:${fixture.tag}`);
   assert.equal(result.ok, false);
   const failing = result.layers[fixture.expect.failingLayer];
@@ -53,6 +53,6 @@ test("credentials for the token registry", async () => {
   const alice = rig.users.find((u) => u.username === "alice");
   const client = new Client({ credentials: { [rig.token.host]: { username: alice.username, password: alice.password } } });
   const manifest = await client.manifest(`${rig.token.host}/private/oci-gzip:v1`);
-  assert.equal(manifest.digest, rig.fixtures.find((f) => f.name === "oci-gzip").manifest.digest);
+  assert.equal(manifest.digest, rig.fixture("oci-gzip").manifest.digest);
   await assert.rejects(new Client().manifest(`${rig.token.host}/private/oci-gzip:v1`), (e) => e.code === "DENIED");
 });

@@ -50,7 +50,7 @@ const session = embedSessionPerFile(SCRIPT);
 
 for (const name of ["docker-v2", "layer-64m"]) {
   test(`${name} verifies through workers with no long task on the main thread`, async () => {
-    const fixture = rig.fixtures.find((f) => f.name === name);
+    const fixture = rig.fixture(name);
     const page = await session.open();
     const reference = `${rig.open.host}/${fixture.repositories[0]}:${fixture.tag}`;
     const run = await page.evaluate((ref) => window.verifyImage(ref), reference);

@@ -12,7 +12,7 @@ import { loadRig } from "./support/browser.mjs";
 import { servePage } from "./support/page.mjs";
 
 const rig = loadRig();
-const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const { fixture } = rig;
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const exactly = (s) => new RegExp(`^${escape(s)}$`);
 let site;

@@ -11,7 +11,7 @@ import { loadRig } from "./support/browser.mjs";
 import { servePage } from "./support/page.mjs";
 
 const rig = loadRig();
-const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const { fixture } = rig;
 let site;
 let browser;
 

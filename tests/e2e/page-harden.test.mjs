@@ -12,7 +12,7 @@ import { servePage } from "./support/page.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const rig = loadRig();
-const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const { fixture } = rig;
 const alice = rig.users.find((u) => u.username === "alice");
 let site;
 let browser;

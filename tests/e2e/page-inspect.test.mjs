@@ -10,11 +10,7 @@ import { loadRig } from "./support/browser.mjs";
 import { servePage } from "./support/page.mjs";
 
 const rig = loadRig();
-const fixture = (name) => {
-  const f = rig.fixtures.find((f) => f.name === name);
-  assert.ok(f, `fixture ${name} in rig.json`);
-  return f;
-};
+const { fixture } = rig;
 /** The fixture's repository on the open registry, and its tagged reference. */
 const repository = (f) => `${rig.open.host}/${f.repositories[0]}`;
 const reference = (f) => `${repository(f)}:${f.tag}`;
@@ -227,6 +223,7 @@ test("hostile-strings' config and documents are shown as text: every hostile lab
 test("the chain of docker-v2 is grey after Inspect and green after Verify, one layer and diff_id node per layer", async () => {
   const f = fixture("docker-v2");
   const layers = f.images[0].layers;
+  assert.equal(layers.length, 3, "docker-v2 has three layers, so every per-layer check below checks some");
   const { page, errors } = await inspect(f);
   await page.locator("#config").waitFor();
   const inspected = await chainNodes(page);

@@ -23,7 +23,7 @@ const SCRIPT = `
 const session = embedSessionPerFile(SCRIPT);
 
 test("no Authorization header reaches the redirect target", async () => {
-  const fixture = rig.fixtures.find((f) => f.name === "oci-gzip");
+  const fixture = rig.fixture("oci-gzip");
   const alice = rig.users.find((u) => u.username === "alice");
   const logBefore = readFileSync(rig.cdn.log, "utf8").length;
   const page = await session.open();

@@ -8,7 +8,7 @@ import { MANIFEST_ACCEPT, blankPage, loadRig } from "./support/browser.mjs";
 
 const rig = loadRig();
 const alice = rig.users.find((u) => u.username === "alice");
-const fixture = rig.fixtures.find((f) => f.name === "docker-v2");
+const fixture = rig.fixture("docker-v2");
 
 let session;
 before(async () => {

@@ -16,7 +16,7 @@ import { launchChromium, loadRig } from "./support/browser.mjs";
 const rig = loadRig();
 const SITE = process.env.REGSIGHT_SITE;
 const SITE_URL = process.env.REGSIGHT_SITE_URL;
-const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const { fixture } = rig;
 const alice = rig.users.find((u) => u.username === "alice");
 
 let nginx;

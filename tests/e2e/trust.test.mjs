@@ -11,7 +11,7 @@ import { PKG, embedSessionPerFile } from "./support/package.mjs";
 const rig = loadRig();
 const alice = rig.users.find((u) => u.username === "alice");
 const stale = rig.users.find((u) => u.username === "stale");
-const fixture = (name) => rig.fixtures.find((f) => f.name === name);
+const { fixture } = rig;
 
 /** The token server's request log lines written while `work` runs. */
 async function tokenRequestsDuring(work) {

@@ -10,8 +10,8 @@ import { launchChromium, loadRig, serve } from "./support/browser.mjs";
 import { packageFiles } from "./support/package.mjs";
 
 const rig = loadRig();
-const fixture = rig.fixtures.find((f) => f.name === "docker-v2");
-const big = rig.fixtures.find((f) => f.name === "layer-64m");
+const fixture = rig.fixture("docker-v2");
+const big = rig.fixture("layer-64m");
 const referenceTo = (f) => `${rig.open.host}/${f.repositories[0]}:${f.tag}`;
 const reference = referenceTo(fixture);
 
@@ -153,7 +153,7 @@ test("the package's own worker (the default) splits each layer across two worker
 // which sha256sum, gzip -dc / zstd -dc | sha256sum, wc -c and tar -t computed.
 for (const name of ["docker-v2", "oci-mixed", "layer-64m"]) {
   test(`split across two workers, ${name} reports what sha256sum, gzip/zstd and tar say`, async () => {
-    const which = rig.fixtures.find((f) => f.name === name);
+    const which = rig.fixture(name);
     const page = await browser.newPage();
     await page.goto(`${site.origin}/`);
     await page.waitForFunction(() => window.ready === true);

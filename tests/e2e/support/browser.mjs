@@ -5,13 +5,23 @@ import { createServer } from "node:http";
 import { extname, join } from "node:path";
 import { chromium } from "playwright-core";
 
-/** The running rig (`rig.json`), as named by $REGSIGHT_RIG (set by `cargo xtask test`). */
+/**
+ * The running rig (`rig.json`), as named by $REGSIGHT_RIG (set by `cargo xtask test`), with
+ * `rig.fixture(name)` to look a fixture up.
+ */
 export function loadRig() {
   const path = process.env.REGSIGHT_RIG;
   if (!path) {
     throw new Error("REGSIGHT_RIG is not set: run these tests with `cargo xtask test`");
   }
-  return JSON.parse(readFileSync(path, "utf8"));
+  const rig = JSON.parse(readFileSync(path, "utf8"));
+  /** The fixture called `name`; a name rig.json lacks fails the test with that name. */
+  rig.fixture = (name) => {
+    const found = rig.fixtures.find((f) => f.name === name);
+    if (!found) throw new Error(`rig.json has no fixture ${name}`);
+    return found;
+  };
+  return rig;
 }
 
 /**
