@@ -222,8 +222,8 @@ async function runImage(page, sitePage, image, figures) {
  * A function timing the page dist/ on one image, two ways. `"deep link"`: from its first registry
  * request to the verdict `verified` after a `verify=1` deep link, so the page's own start (and the
  * browser's housekeeping around a new page) runs alongside. `"loaded"`: the page opened on the
- * image, inspected and left idle for a second (as a person reads before pressing), then from a click on Verify to the verdict. Both
- * ends are read from the page's clock (no round trip to the harness is counted).
+ * image, inspected and left idle for a second (as a person reads before pressing), then from a
+ * click on Verify to the verdict. Both ends are read from the page's clock (no round trip to the harness is counted).
  */
 function pageTimer(browser, origin) {
   // The verdict's time once it says verified or failed, else null (so waitForFunction polls on).

@@ -337,7 +337,7 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
             image["compressedBytes"].as_f64().unwrap_or(0.0) / 1e6,
             image["uncompressedBytes"].as_f64().unwrap_or(0.0) / 1e6,
         );
-        for (key, _) in METHODS {
+        for (key, label) in METHODS {
             let row = &image["methods"][key];
             if row.is_null() {
                 continue;
@@ -346,7 +346,7 @@ pub fn markdown(figures: &Value, svg: &str) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {}x | {} | {} |",
-                cell(&row["label"]),
+                cell(&json!(label)),
                 fmt(&row["vsNative"], 2),
                 fmt(&secs, 2),
                 fmt(&row["outMBps"], 0)
